@@ -1,0 +1,125 @@
+package dev.tfmon.graph;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Builds a training op the way TensorFlow 1.x's {@code optimizer.minimize(loss, global_step)} does:
+ * gradients of the loss against the trainable variables only, their updates, then the global step
+ * incremented after the updates.
+ *
+ * <p>tensorflow-framework's own {@code Optimizer.minimize(loss)} differentiates against every
+ * variable of the graph, so an int64 global step (or any non-float variable) makes it fail; this
+ * helper is the replacement.
+ *
+ * <pre>{@code
+ * Operation train = TrainOps.minimize(new GradientDescent(graph, 0.1f), loss, "train_op");
+ * }</pre>
+ */
+public final class TrainOps {
+  private TrainOps() {}
+
+  private static final Set<DataType> FLOAT_TYPES =
+      Set.of(DataType.DT_FLOAT, DataType.DT_DOUBLE, DataType.DT_HALF, DataType.DT_BFLOAT16);
+
+  /**
+   * Minimizes {@code loss} over {@link #trainableVariables(Graph)} and increments the graph's global
+   * step (created if missing) once per run. The returned op is named {@code name}, is an {@code
+   * AssignAdd} on the global step like Python's, and joins collection {@code train_op}.
+   *
+   * @throws IllegalArgumentException if the graph has no trainable variable, or the loss depends on
+   *     none of them
+   */
+  public static Operation minimize(Optimizer optimizer, Operand<?> loss, String name) {
+    Graph graph = (Graph) loss.env();
+    GlobalStep.getOrCreate(graph);
+    Op update = applyGradients(optimizer, loss, name + "_update");
+    Operation step = GlobalStep.incrementAfter(graph, 1, name, List.of(update.op()));
+    GraphCollections.of(graph).add(CollectionKeys.TRAIN_OP, step);
+    return step;
+  }
+
+  /**
+   * Minimizes {@code loss} over {@link #trainableVariables(Graph)} without touching a global step.
+   */
+  public static Op applyGradients(Optimizer optimizer, Operand<?> loss, String name) {
+    Graph graph = (Graph) loss.env();
+    List<Output<?>> variables = trainableVariables(graph);
+    if (variables.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no trainable variable in the graph: create float variables, or list them in collection '"
+              + CollectionKeys.TRAINABLE_VARIABLES
+              + "'");
+    }
+    Output<?>[] xs = variables.toArray(new Output<?>[0]);
+    Output<?>[] grads = graph.addGradients(loss.asOutput(), xs);
+    List<Optimizer.GradAndVar<? extends TType>> pairs = new ArrayList<>();
+    List<String> unconnected = new ArrayList<>();
+    for (int i = 0; i < xs.length; i++) {
+      if (grads[i] == null || grads[i].op() == null) {
+        unconnected.add(xs[i].op().name());
+        continue;
+      }
+      pairs.add(pair(grads[i], xs[i]));
+    }
+    if (pairs.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the loss '"
+              + loss.asOutput().op().name()
+              + "' depends on none of the trainable variables "
+              + unconnected);
+    }
+    return optimizer.applyGradients(pairs, name);
+  }
+
+  /**
+   * The variables an optimizer updates: collection {@code trainable_variables} when it is not empty
+   * (as in graphs imported from Python); otherwise every floating-point {@code VariableV2} of the
+   * graph except the global step, local variables and variables registered as non-trainable.
+   */
+  public static List<Output<?>> trainableVariables(Graph graph) {
+    GraphCollections collections = GraphCollections.of(graph);
+    List<GraphVariable> listed = collections.variables(CollectionKeys.TRAINABLE_VARIABLES);
+    List<Output<?>> out = new ArrayList<>();
+    if (!listed.isEmpty()) {
+      listed.forEach(v -> out.add(v.variable()));
+      return out;
+    }
+    Set<String> excluded = new HashSet<>();
+    GlobalStep.get(graph).ifPresent(s -> excluded.add(s.name()));
+    collections.variables(CollectionKeys.LOCAL_VARIABLES).forEach(v -> excluded.add(v.name()));
+    for (GraphVariable v : collections.variables(CollectionKeys.GLOBAL_VARIABLES)) {
+      if (!v.trainable()) {
+        excluded.add(v.name());
+      }
+    }
+    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+      GraphOperation op = it.next();
+      if (op.type().equals("VariableV2")
+          && FLOAT_TYPES.contains(DataTypes.base(op.output(0).dataType()))
+          && !excluded.contains(op.name())) {
+        out.add(op.output(0));
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Optimizer.GradAndVar<? extends TType> pair(Output<?> grad, Output<?> variable) {
+    return new Optimizer.GradAndVar(grad, variable);
+  }
+}

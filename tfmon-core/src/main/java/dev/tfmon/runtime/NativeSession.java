@@ -1,0 +1,329 @@
+package dev.tfmon.runtime;
+
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_GetCode;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_Message;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewSession;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionRun;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetConfig;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetTarget;
+
+import dev.tfmon.errors.StatusCode;
+import dev.tfmon.errors.TensorFlowStatusException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.tensorflow.Graph;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.TfmonBridge;
+import org.tensorflow.internal.c_api.TF_Buffer;
+import org.tensorflow.internal.c_api.TF_Operation;
+import org.tensorflow.internal.c_api.TF_Output;
+import org.tensorflow.internal.c_api.TF_Session;
+import org.tensorflow.internal.c_api.TF_SessionOptions;
+import org.tensorflow.internal.c_api.TF_Status;
+import org.tensorflow.internal.c_api.TF_Tensor;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
+
+/**
+ * tfmon's handle on a TensorFlow session, built directly on the C API so that it can do what TF
+ * Java's {@link Session} cannot: connect to a {@code grpc://host:port} target, and report every
+ * failure with TensorFlow's exact status code as a typed exception ({@link
+ * dev.tfmon.errors.AbortedException}, {@link dev.tfmon.errors.UnavailableException}, ...).
+ *
+ * <p>It never runs initializers by itself: initializing or restoring is the caller's decision.
+ *
+ * <pre>{@code
+ * try (NativeSession session = NativeSession.open(graph, "grpc://127.0.0.1:2222", null)) {
+ *   session.runner().addTargets(NativeSession.graphInitializers(graph)).run().close();
+ *   try (RunResult r = session.runner().feed(x, batch).fetch(loss).addTarget(train).run()) {
+ *     float value = ((TFloat32) r.get(0)).getFloat();
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: runs may be issued concurrently from several threads. {@link #close()} is
+ * idempotent and waits for the runs in flight to finish.
+ */
+public final class NativeSession implements AutoCloseable {
+  private final Graph graph;
+  private final String target;
+  private final TfmonBridge.GraphLease graphLease;
+  private final Object lock = new Object();
+  private TF_Session handle;
+  private int runsInFlight;
+  private boolean closed;
+  private Session view;
+
+  private NativeSession(Graph graph, String target, ConfigProto config) {
+    this.graph = graph;
+    this.target = target;
+    this.graphLease = TfmonBridge.leaseGraph(graph);
+    try {
+      this.handle = allocate(graphLease, target, config);
+    } catch (RuntimeException e) {
+      graphLease.close();
+      throw e;
+    }
+  }
+
+  /** Opens an in-process session on {@code graph} with the default configuration. */
+  public static NativeSession open(Graph graph) {
+    return open(graph, "", null);
+  }
+
+  /**
+   * Opens a session on {@code graph}.
+   *
+   * @param target {@code ""} for an in-process session, or {@code grpc://host:port} for a task of a
+   *     TensorFlow cluster
+   * @param config session configuration, or null for TensorFlow's defaults
+   * @throws IllegalStateException if the graph is closed
+   * @throws TensorFlowStatusException if TensorFlow refuses the configuration or the target
+   */
+  public static NativeSession open(Graph graph, String target, ConfigProto config) {
+    Objects.requireNonNull(graph, "graph");
+    Objects.requireNonNull(target, "target (use \"\" for an in-process session)");
+    if (!target.isEmpty() && !target.contains("://")) {
+      throw new IllegalArgumentException(
+          "expected a session target of the form grpc://host:port (or \"\" for in-process), but got '"
+              + target
+              + "'");
+    }
+    return new NativeSession(graph, target, config);
+  }
+
+  private static TF_Session allocate(
+      TfmonBridge.GraphLease lease, String target, ConfigProto config) {
+    try (PointerScope scope = new PointerScope()) {
+      TF_Status status = TF_Status.newStatus();
+      TF_SessionOptions options = TF_SessionOptions.newSessionOptions();
+      if (!target.isEmpty()) {
+        TF_SetTarget(options, target);
+      }
+      if (config != null) {
+        BytePointer bytes = new BytePointer(config.toByteArray());
+        TF_SetConfig(options, bytes, bytes.capacity(), status);
+        throwIfNotOk(status, "configuring a session");
+      }
+      TF_Session session = TF_Session.newSession(lease.handle(), options, status);
+      throwIfNotOk(status, "creating a session on target '" + target + "'");
+      return session.retainReference();
+    }
+  }
+
+  /** The graph this session runs. */
+  public Graph graph() {
+    return graph;
+  }
+
+  /** The target this session was opened on ({@code ""} for in-process). */
+  public String target() {
+    return target;
+  }
+
+  /** A new builder for one run. */
+  public Runner runner() {
+    return new Runner(this);
+  }
+
+  /** True once {@link #close()} was called. */
+  public boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
+  /**
+   * A TF Java {@link Session} running on the same native session, for code written against TF
+   * Java's API. It never initializes variables by itself, and its failures are TF Java's (codes such
+   * as ABORTED are lost there: use {@link #runner()} where the code matters). The view is owned by
+   * this session and closed with it.
+   *
+   * @throws IllegalStateException if this session is closed
+   */
+  public Session asSession() {
+    synchronized (lock) {
+      requireOpen();
+      if (view == null) {
+        view = TfmonBridge.sessionView(graph, handle);
+      }
+      return view;
+    }
+  }
+
+  /**
+   * The initializer operations that TF Java registered on {@code graph} (for example the initial
+   * assignments of variables created with {@code tf.variable(init)}), in creation order. TF Java
+   * keeps this list package-private.
+   */
+  public static List<Operation> graphInitializers(Graph graph) {
+    return TfmonBridge.initializers(graph);
+  }
+
+  /**
+   * Closes the session after the runs in flight have finished, releasing its native memory. Later
+   * calls do nothing.
+   */
+  @Override
+  public void close() {
+    TF_Session toRelease;
+    Session viewToClose;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      boolean interrupted = false;
+      while (runsInFlight > 0) {
+        try {
+          lock.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      toRelease = handle;
+      handle = null;
+      viewToClose = view;
+      view = null;
+    }
+    try {
+      if (viewToClose != null) {
+        viewToClose.close();
+      }
+      toRelease.releaseReference();
+    } finally {
+      graphLease.close();
+    }
+  }
+
+  /** The number of runs currently inside TensorFlow (for tests and diagnostics). */
+  int runsInFlight() {
+    synchronized (lock) {
+      return runsInFlight;
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException(
+          "this session is closed"
+              + (target.isEmpty() ? "" : " (target " + target + ")")
+              + ": open a new one to run the graph again");
+    }
+  }
+
+  private TF_Session beginRun() {
+    synchronized (lock) {
+      requireOpen();
+      runsInFlight++;
+      return handle;
+    }
+  }
+
+  private void endRun() {
+    synchronized (lock) {
+      if (--runsInFlight == 0) {
+        lock.notifyAll();
+      }
+    }
+  }
+
+  RunResult execute(
+      List<Output<?>> feeds,
+      List<Tensor> feedValues,
+      List<Output<?>> fetches,
+      List<String> fetchNames,
+      List<Operation> targets,
+      RunOptions options,
+      boolean wantMetadata) {
+    int nFeeds = feeds.size();
+    int nFetches = fetches.size();
+    int nTargets = targets.size();
+    List<Tensor> outputs = new ArrayList<>(nFetches);
+    RunMetadata metadata = null;
+    TF_Session session = beginRun();
+    try (PointerScope scope = new PointerScope()) {
+      TF_Output inputs = new TF_Output(Math.max(1, nFeeds));
+      PointerPointer<TF_Tensor> inputValues = new PointerPointer<>(Math.max(1, nFeeds));
+      for (int i = 0; i < nFeeds; i++) {
+        Output<?> feed = feeds.get(i);
+        inputs.position(i).oper(TfmonBridge.operationHandle(feed.op())).index(feed.index());
+        inputValues.put(i, TfmonBridge.tensorHandle(feedValues.get(i)));
+      }
+      inputs.position(0);
+      TF_Output outputSpecs = new TF_Output(Math.max(1, nFetches));
+      PointerPointer<TF_Tensor> outputValues = new PointerPointer<>(Math.max(1, nFetches));
+      for (int i = 0; i < nFetches; i++) {
+        Output<?> fetch = fetches.get(i);
+        outputSpecs.position(i).oper(TfmonBridge.operationHandle(fetch.op())).index(fetch.index());
+      }
+      outputSpecs.position(0);
+      PointerPointer<TF_Operation> targetHandles = new PointerPointer<>(Math.max(1, nTargets));
+      for (int i = 0; i < nTargets; i++) {
+        targetHandles.put(i, TfmonBridge.operationHandle(targets.get(i)));
+      }
+      TF_Buffer runOptions = options == null ? null : TF_Buffer.newBufferFromString(options);
+      TF_Buffer runMetadata = wantMetadata ? TF_Buffer.newBuffer() : null;
+      TF_Status status = TF_Status.newStatus();
+
+      TF_SessionRun(
+          session,
+          runOptions,
+          inputs,
+          inputValues,
+          nFeeds,
+          outputSpecs,
+          outputValues,
+          nFetches,
+          targetHandles,
+          nTargets,
+          runMetadata,
+          status);
+      throwIfNotOk(status, null);
+
+      for (int i = 0; i < nFetches; i++) {
+        outputs.add(TfmonBridge.adoptTensor(outputValues.get(TF_Tensor.class, i)));
+      }
+      if (runMetadata != null) {
+        metadata = RunMetadata.parseFrom(runMetadata.dataAsByteBuffer());
+      }
+      return new RunResult(fetchNames, outputs, metadata);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      outputs.forEach(Tensor::close);
+      throw new IllegalStateException("TensorFlow returned RunMetadata that does not parse", e);
+    } catch (RuntimeException e) {
+      outputs.forEach(Tensor::close);
+      throw e;
+    } finally {
+      endRun();
+    }
+  }
+
+  /**
+   * Throws the typed exception for {@code status} when it is not OK.
+   *
+   * @param context what was being done, prefixed to TensorFlow's message, or null for none
+   */
+  static void throwIfNotOk(TF_Status status, String context) {
+    int code = TF_GetCode(status);
+    if (code == 0) {
+      return;
+    }
+    String message = TF_Message(status).getString();
+    if (context != null) {
+      message = context + ": " + message;
+    }
+    throw TensorFlowStatusException.of(StatusCode.fromValue(code), message);
+  }
+}

@@ -1,0 +1,157 @@
+package dev.tfmon.runtime;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.tensorflow.Operand;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.RunMetadata;
+
+/**
+ * The tensors fetched by one run, in the order they were fetched, plus the run's metadata when it
+ * was asked for. The result owns its tensors: closing it frees them all (copy out what you keep, or
+ * {@link #take(int) take} a tensor to own it yourself).
+ *
+ * <pre>{@code
+ * try (RunResult r = session.runner().fetch(loss).run()) {
+ *   float loss = ((TFloat32) r.get(0)).getFloat();
+ * }
+ * }</pre>
+ */
+public final class RunResult implements AutoCloseable {
+  private final List<String> names;
+  private final List<Tensor> tensors;
+  private final RunMetadata metadata;
+  private boolean closed;
+
+  /**
+   * A result that takes ownership of {@code tensors}.
+   *
+   * @param names one name for each tensor (the fetched output's {@code "op:index"} name)
+   */
+  public RunResult(List<String> names, List<Tensor> tensors, RunMetadata metadata) {
+    if (names.size() != tensors.size()) {
+      throw new IllegalArgumentException(
+          "expected one name per tensor, but got "
+              + names.size()
+              + " names for "
+              + tensors.size()
+              + " tensors");
+    }
+    this.names = List.copyOf(names);
+    this.tensors = new ArrayList<>(tensors);
+    this.metadata = metadata;
+  }
+
+  /** The number of fetched tensors. */
+  public int size() {
+    return tensors.size();
+  }
+
+  /** The fetch names, in fetch order. */
+  public List<String> names() {
+    return names;
+  }
+
+  /**
+   * The tensor of fetch number {@code index}, still owned by this result.
+   *
+   * @throws IllegalStateException if this result is closed or the tensor was taken
+   */
+  public Tensor get(int index) {
+    requireOpen();
+    Objects.checkIndex(index, tensors.size());
+    Tensor t = tensors.get(index);
+    if (t == null) {
+      throw new IllegalStateException("tensor " + index + " (" + names.get(index) + ") was taken");
+    }
+    return t;
+  }
+
+  /**
+   * The first fetched tensor with this name ({@code "op:index"}, or {@code "op"} for output 0).
+   *
+   * @throws IllegalArgumentException if nothing of that name was fetched
+   */
+  public Tensor get(String name) {
+    return get(indexOf(name));
+  }
+
+  /** The first fetched tensor of {@code operand}. */
+  public Tensor get(Operand<?> operand) {
+    return get(operand.asOutput().name());
+  }
+
+  /**
+   * Removes tensor {@code index} from this result and hands its ownership to the caller, who must
+   * close it.
+   */
+  public Tensor take(int index) {
+    Tensor t = get(index);
+    tensors.set(index, null);
+    return t;
+  }
+
+  /** The run's metadata, present when the run asked for it. */
+  public Optional<RunMetadata> metadata() {
+    return Optional.ofNullable(metadata);
+  }
+
+  /** The tensors still owned by this result, in fetch order (taken ones omitted). */
+  public List<Tensor> tensors() {
+    requireOpen();
+    List<Tensor> present = new ArrayList<>(tensors.size());
+    for (Tensor t : tensors) {
+      if (t != null) {
+        present.add(t);
+      }
+    }
+    return Collections.unmodifiableList(present);
+  }
+
+  private int indexOf(String name) {
+    String canonical = name.indexOf(':') < 0 ? name + ":0" : name;
+    int i = names.indexOf(canonical);
+    if (i < 0) {
+      throw new IllegalArgumentException(
+          "nothing named '" + name + "' was fetched; the fetches were " + names);
+    }
+    return i;
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("this run result is closed and its tensors were freed");
+    }
+  }
+
+  /** Frees every tensor still owned. Later calls do nothing. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    RuntimeException first = null;
+    for (Tensor t : tensors) {
+      if (t == null) {
+        continue;
+      }
+      try {
+        t.close();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    tensors.clear();
+    if (first != null) {
+      throw first;
+    }
+  }
+}
