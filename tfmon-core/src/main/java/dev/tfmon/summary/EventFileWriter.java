@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -288,9 +290,9 @@ public final class EventFileWriter implements AutoCloseable {
     return now.getEpochSecond() + now.getNano() / 1e9;
   }
 
-  private void markProcessed() {
+  private void markProcessed(int count) {
     synchronized (progress) {
-      processed++;
+      processed += count;
       progress.notifyAll();
     }
   }
@@ -325,25 +327,30 @@ public final class EventFileWriter implements AutoCloseable {
 
     @Override
     public void run() {
+      List<Object> batch = new ArrayList<>(maxQueue);
       while (true) {
-        Object item;
         try {
-          item = queue.take();
+          batch.add(queue.take());
         } catch (InterruptedException e) {
           // Only close() ends this thread, so that no queued event is lost.
           continue;
         }
+        // Taking everything queued at once wakes blocked producers once per batch, not per event.
+        queue.drainTo(batch);
+        int done = 0;
         try {
-          if (item instanceof Event event) {
-            write(event);
-          } else {
-            Control control = (Control) item;
-            if (finish(control)) {
+          for (Object item : batch) {
+            done++;
+            if (item instanceof Event event) {
+              write(event);
+            } else if (finish((Control) item)) {
+              // close() is the last item: nothing can be queued behind it.
               return;
             }
           }
         } finally {
-          markProcessed();
+          batch.clear();
+          markProcessed(done);
         }
       }
     }
