@@ -50,6 +50,10 @@ import org.tensorflow.proto.Event;
  * events added afterwards are ignored until {@link #reopen()}, which makes the next event open a
  * new file.
  *
+ * <p>If the file is removed while open, the next flush finds it gone: the events not yet flushed
+ * are lost (a warning says how many), an explicit {@link #flush()} fails with "The events file ...
+ * has disappeared.", and the next event opens a new file.
+ *
  * <p>Deviation from TensorFlow: when the file name is already taken (two writers on one directory
  * within the same second), TensorFlow truncates the older file; this writer keeps it and appends
  * {@code .1}, {@code .2}, ... to the new name, with a warning.
@@ -317,6 +321,7 @@ public final class EventFileWriter implements AutoCloseable {
     FileChannel channel;
     OutputStream out;
     double nextFlush;
+    int unflushed;
     IOException failure;
     boolean failureReported;
 
@@ -364,9 +369,13 @@ public final class EventFileWriter implements AutoCloseable {
           openFile();
         }
         writeRecord(event.toByteArray());
+        unflushed++;
         double now = nowSeconds();
         if (now > nextFlush) {
-          out.flush();
+          if (stillThere()) {
+            out.flush();
+            unflushed = 0;
+          }
           nextFlush = now + flushSecs;
         }
       } catch (IOException | RuntimeException e) {
@@ -376,10 +385,17 @@ public final class EventFileWriter implements AutoCloseable {
 
     /** Handles a flush or close request; true when the thread should stop. */
     private boolean finish(Control control) {
+      IOException disappeared = null;
       try {
         if (failure == null && out != null) {
-          out.flush();
-          channel.force(false);
+          Path written = file;
+          if (unflushed > 0 && !stillThere()) {
+            disappeared = new IOException("The events file " + written + " has disappeared.");
+          } else {
+            out.flush();
+            channel.force(false);
+            unflushed = 0;
+          }
         }
       } catch (IOException e) {
         fail(e);
@@ -390,10 +406,31 @@ public final class EventFileWriter implements AutoCloseable {
       if (failure != null && !failureReported) {
         failureReported = true;
         control.done.completeExceptionally(failure);
+      } else if (disappeared != null) {
+        control.done.completeExceptionally(disappeared);
       } else {
         control.done.complete(null);
       }
       return control.close;
+    }
+
+    /**
+     * EV-3: whether the file is still at its path. If it was removed, the events not yet flushed are
+     * lost and the next event opens a new file. TensorFlow checks before every write; this checks
+     * at flush points only, which keeps a stat call out of the per-event path.
+     */
+    private boolean stillThere() {
+      if (Files.exists(file)) {
+        return true;
+      }
+      LOG.warn(
+          "The events file {} has disappeared; {} events not yet flushed are lost and the next"
+              + " event opens a new file",
+          file,
+          unflushed);
+      closeFile();
+      unflushed = 0;
+      return false;
     }
 
     void openFile() throws IOException {
@@ -447,6 +484,7 @@ public final class EventFileWriter implements AutoCloseable {
       }
       channel = null;
       out = null;
+      file = null;
     }
   }
 

@@ -1,14 +1,15 @@
 package dev.tfmon.summary;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.DataTypes;
 import dev.tfmon.graph.GraphCollections;
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -164,7 +165,7 @@ public final class Summaries {
       String type,
       String tag,
       Operand<?> values,
-      java.util.function.Consumer<GraphOperationBuilder> attrs) {
+      Consumer<GraphOperationBuilder> attrs) {
     checkGraph(graph, values);
     String name = opName(graph, tag);
     Output<TString> tagConst =

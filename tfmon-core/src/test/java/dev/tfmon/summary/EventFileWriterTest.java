@@ -185,6 +185,30 @@ class EventFileWriterTest {
   }
 
   @Test
+  void aRemovedFileFailsTheFlushAndTheNextEventOpensANewFile_EV3() throws IOException {
+    FakeClock clock = FakeClock.atSeconds(9000);
+    try (EventFileWriter writer = EventFileWriter.builder(tmp).clock(clock).hostname("h").build()) {
+      writer.add(scalarEvent(1, "x", 1f));
+      writer.flush();
+      Path file = writer.currentFile().orElseThrow();
+      Files.delete(file);
+      writer.add(scalarEvent(2, "x", 2f));
+      assertThatThrownBy(writer::flush)
+          .isInstanceOf(java.io.UncheckedIOException.class)
+          .hasMessage("The events file " + file + " has disappeared.");
+      clock.advance(Duration.ofSeconds(1));
+      writer.add(scalarEvent(3, "x", 3f));
+      writer.flush();
+      Path next = tmp.resolve("events.out.tfevents.0000009001.h");
+      assertThat(writer.currentFile()).contains(next);
+      assertThat(EventFileReader.readAll(next))
+          .as("a new file: file_version, then the event after the loss")
+          .extracting(Event::getStep)
+          .containsExactly(0L, 3L);
+    }
+  }
+
+  @Test
   void rejectsBadSettingsNamingTheValue() {
     assertThatThrownBy(() -> EventFileWriter.builder(tmp).maxQueue(0))
         .isInstanceOf(IllegalArgumentException.class)
