@@ -53,7 +53,7 @@ class CoordinatorTest {
     }
   }
 
-  @Test
+  @Test // CRT-01
   void crt01_stopApi() {
     Coordinator coord = new Coordinator();
     assertThat(coord.shouldStop()).as("a new coordinator is not stopped").isFalse();
@@ -63,7 +63,7 @@ class CoordinatorTest {
     assertThat(coord.waitForStop(Duration.ofMillis(10))).as("stop seen by waitForStop").isTrue();
   }
 
-  @Test
+  @Test // CRT-02
   void crt02_stopAsync() {
     Coordinator coord = new Coordinator();
     CountDownLatch e = new CountDownLatch(1);
@@ -87,7 +87,7 @@ class CoordinatorTest {
     assertThat(coord.shouldStop()).isTrue();
   }
 
-  @Test
+  @Test // CRT-03
   void crt03_joinWaitsForTheGivenThreads() {
     Coordinator coord = new Coordinator();
     List<Thread> threads = new ArrayList<>();
@@ -100,7 +100,7 @@ class CoordinatorTest {
     assertThat(coord.joined()).isTrue();
   }
 
-  @Test
+  @Test // CRT-04
   void crt04_joinWaitsForAllRegisteredThreads() {
     Coordinator coord = new Coordinator();
     CountDownLatch registered = new CountDownLatch(3);
@@ -124,7 +124,7 @@ class CoordinatorTest {
     assertThat(coord.registeredThreads()).as("join forgets the registered threads").isEmpty();
   }
 
-  @Test
+  @Test // CRT-05
   void crt05_joinWaitsForRegisteredAndGivenThreads() {
     Coordinator coord = new Coordinator();
     CountDownLatch registered = new CountDownLatch(2);
@@ -152,7 +152,7 @@ class CoordinatorTest {
     assertThat(threads).as("registered threads plus the given one ended").noneMatch(Thread::isAlive);
   }
 
-  @Test
+  @Test // CRT-07
   void crt07_joinWithoutGraceExpiresWhenIgnoringLiveThreads() {
     List<Duration> sleeps = Collections.synchronizedList(new ArrayList<>());
     Coordinator coord =
@@ -218,7 +218,7 @@ class CoordinatorTest {
     assertThat(millis).containsExactly(1L, 2L, 4L, 8L, 16L, 32L, 64L, 128L, 256L, 489L, 1L);
   }
 
-  @Test
+  @Test // CRT-09
   void crt09_joinRaisesTheFirstReportedException() {
     Coordinator coord = new Coordinator();
     CountDownLatch release1 = new CountDownLatch(1);
@@ -256,7 +256,7 @@ class CoordinatorTest {
         .hasMessage("First");
   }
 
-  @Test
+  @Test // CRT-10
   void crt10_joinIgnoresOutOfRange() {
     Coordinator coord = new Coordinator();
     CountDownLatch release = new CountDownLatch(1);
@@ -274,7 +274,7 @@ class CoordinatorTest {
     assertThat(coord.recordedException()).as("OutOfRange is not recorded").isEmpty();
   }
 
-  @Test
+  @Test // CRT-12
   void crt12_joinRaisesTheFirstExceptionReportedThroughStopOnException() {
     Coordinator coord = new Coordinator();
     CountDownLatch release1 = new CountDownLatch(1);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class LooperThreadTest {
 
-  @Test
+  @Test // CRT-16
   void crt16_targetIsCalledUntilItRequestsAStop() {
     Coordinator coord = new Coordinator();
     AtomicInteger n = new AtomicInteger(3);

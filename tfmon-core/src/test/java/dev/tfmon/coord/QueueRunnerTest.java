@@ -95,7 +95,7 @@ class QueueRunnerTest {
     return threads.stream().map(Thread::getName).sorted().collect(Collectors.toList());
   }
 
-  @Test
+  @Test // QRT-01
   void qrt01_basicRunsTheOpUntilOutOfRange() throws Exception {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -115,7 +115,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-02
   void qrt02_twoOpsEachInItsOwnThread() throws Exception {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -142,7 +142,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-03
   void qrt03_exceptionsAreCapturedWithoutCoordinator() throws Exception {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -168,7 +168,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-06
   void qrt06_aFailureIsReportedToTheCoordinator() throws Exception {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -191,7 +191,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-07
   void qrt07_stopReleasesAnEnqueueBlockedOnAFullQueue() throws Exception {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -232,7 +232,7 @@ class QueueRunnerTest {
     throw new AssertionError("queue size stayed " + current + ", expected " + expected);
   }
 
-  @Test
+  @Test // QRT-08
   void qrt08_threadsAreTrackedPerSession() {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -253,7 +253,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-11
   void qrt11_nameIsTheQueueNameAndCollectionsFilterByScope() {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -271,7 +271,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-12
   void qrt12_startQueueRunnersStartsTheGraphsCollection() throws Exception {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -290,7 +290,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-14
   void qrt14_startQueueRunnersReturnsNothingForRunnersAlreadyStartedOnTheSession()
       throws Exception {
     // Java counterpart of "start_queue_runners(MonitoredSession) returns []": a MonitoredSession
@@ -314,7 +314,7 @@ class QueueRunnerTest {
     }
   }
 
-  @Test
+  @Test // QRT-15
   void qrt15_runnersAreLookedUpInTheSessionsGraph() throws Exception {
     try (Graph other = new Graph();
         Graph g = new Graph()) {
