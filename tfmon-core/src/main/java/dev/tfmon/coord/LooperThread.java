@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Subclasses may override {@link #startLoop()}, {@link #runLoop()} and {@link #stopLoop()}
  * instead of giving a target. The thread registers itself with the coordinator when constructed.
+ * Interrupting the thread ends its loop (without stopping the coordinator).
  */
 public class LooperThread extends Thread {
   private static final AtomicLong COUNTER = new AtomicLong();
