@@ -209,9 +209,25 @@ public final class GraphCollections {
       return SaverDef.parseFrom(bytes);
     }
     if (key.equals(CollectionKeys.QUEUE_RUNNERS)) {
-      return QueueRunnerDef.parseFrom(bytes);
+      return scoped(QueueRunnerDef.parseFrom(bytes), importScope);
     }
     return bytes;
+  }
+
+  /** {@code def} with {@code importScope} before every name, as Python's QueueRunner.from_proto. */
+  private static QueueRunnerDef scoped(QueueRunnerDef def, String importScope) {
+    if (importScope.isEmpty()) {
+      return def;
+    }
+    String prefix = importScope + "/";
+    QueueRunnerDef.Builder b =
+        def.toBuilder()
+            .setQueueName(prefix + def.getQueueName())
+            .setCloseOpName(prefix + def.getCloseOpName())
+            .setCancelOpName(prefix + def.getCancelOpName())
+            .clearEnqueueOpName();
+    def.getEnqueueOpNameList().forEach(name -> b.addEnqueueOpName(prefix + name));
+    return b.build();
   }
 
   private CollectionDef.KindCase kindOf(String key, Object item) {
