@@ -289,10 +289,7 @@ final class SaveGraph {
         }
       }
     }
-    GraphOperationBuilder b = graph.opBuilder(type, full, scope);
-    if (device != null && !device.isEmpty()) {
-      b.setDevice(device);
-    }
-    return b;
+    boolean pinned = device != null && !device.isEmpty();
+    return graph.opBuilder(type, full, pinned ? new DeviceScope(scope, device) : scope);
   }
 }

@@ -470,16 +470,55 @@ public final class Saver implements AutoCloseable {
       return;
     }
     DataType[] dtypes = restore.attributes().getAttrTypeList("dtypes");
-    var names = namesOp.attributes().getAttrValueProto("value").getTensor().getStringValList();
+    List<String> names = stringValues(namesOp.attributes().getAttrValueProto("value").getTensor());
     if (names.size() != dtypes.length) {
       return;
     }
     {
       for (int i = 0; i < dtypes.length; i++) {
-        String key = names.get(i).toStringUtf8();
+        String key = names.get(i);
         out.put(key, new Expected(dtypes[i], shapeOfConsumer(restore, i)));
       }
     }
+  }
+
+  /** The strings of a DT_STRING TensorProto, stored as string_val or as tensor_content (varint
+   * lengths, then the bytes). */
+  private static List<String> stringValues(org.tensorflow.proto.TensorProto proto) {
+    List<String> out = new ArrayList<>();
+    if (proto.getStringValCount() > 0) {
+      proto.getStringValList().forEach(b -> out.add(b.toStringUtf8()));
+      return out;
+    }
+    long n = 1;
+    for (var d : proto.getTensorShape().getDimList()) {
+      n *= d.getSize();
+    }
+    byte[] content = proto.getTensorContent().toByteArray();
+    int pos = 0;
+    long[] lengths = new long[(int) n];
+    for (int i = 0; i < n; i++) {
+      long v = 0;
+      for (int shift = 0; ; shift += 7) {
+        if (pos >= content.length || shift > 63) {
+          return List.of();
+        }
+        int b = content[pos++] & 0xff;
+        v |= (long) (b & 0x7f) << shift;
+        if ((b & 0x80) == 0) {
+          break;
+        }
+      }
+      lengths[i] = v;
+    }
+    for (long len : lengths) {
+      if (pos + len > content.length) {
+        return List.of();
+      }
+      out.add(new String(content, pos, (int) len, java.nio.charset.StandardCharsets.UTF_8));
+      pos += (int) len;
+    }
+    return out;
   }
 
   /** The declared shape of the variable that output {@code i} of a RestoreV2 is assigned to. */

@@ -25,19 +25,12 @@ final class TestModels {
   }
 
   static GraphOperation variable(Graph g, String name, Tensor init, String device) {
-    var scope = Ops.create(g).scope();
+    var scope = device.isEmpty() ? Ops.create(g).scope() : new DeviceScope(Ops.create(g).scope(), device);
     var vb = g.opBuilder("VariableV2", name, scope).setAttr("dtype", init.dataType()).setAttr("shape", init.shape());
     var cb = g.opBuilder("Const", name + "/initial_value", scope).setAttr("dtype", init.dataType()).setAttr("value", init);
-    if (!device.isEmpty()) {
-      vb.setDevice(device);
-      cb.setDevice(device);
-    }
     GraphOperation v = vb.build();
     GraphOperation c = cb.build();
     var ab = g.opBuilder("Assign", name + "/Assign", scope).addInput(v.output(0)).addInput(c.output(0));
-    if (!device.isEmpty()) {
-      ab.setDevice(device);
-    }
     ab.build();
     return v;
   }
