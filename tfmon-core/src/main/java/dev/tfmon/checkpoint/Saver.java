@@ -682,7 +682,8 @@ public final class Saver implements AutoCloseable {
       for (Path f : files) {
         String name = f.getFileName().toString();
         boolean stale =
-            (name.startsWith(base) && (name.contains(".tempstate") || name.endsWith("_temp")))
+            (name.startsWith(base)
+                    && (name.contains(".tempstate") || name.endsWith("_temp") || name.contains(".meta.tmp")))
                 || name.startsWith(Checkpoints.STATE_FILE + StateFile.TEMP_MARKER);
         if (stale) {
           LOG.info("removing {}, left by an interrupted save", f);
