@@ -24,6 +24,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt03_absolutePathStaysAbsolute() {
+    // Scenario CMT-03.
     String model = tmp.resolve("model-0").toString();
     CheckpointState s = Checkpoints.generateCheckpointState(tmp, model, null, null, 0);
     assertThat(s.modelCheckpointPath()).isEqualTo(model);
@@ -33,6 +34,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt04_relativePathsBecomeRelativeToTheDirectory() {
+    // Scenario CMT-04.
     CheckpointState s =
         Checkpoints.generateCheckpointState(Path.of("train"), "train/model-0", null, null, 0);
     assertThat(s.modelCheckpointPath()).isEqualTo("model-0");
@@ -41,6 +43,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt05_modelPathIsAppendedUnlessLast() {
+    // Scenario CMT-05.
     String model = tmp.resolve("model-0").toString();
     assertThat(Checkpoints.generateCheckpointState(tmp, model, null, null, 0).allModelCheckpointPaths())
         .containsExactly(model);
@@ -57,6 +60,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt06_cmt07_updateThenReadWithRelativeDirectory() throws Exception {
+    // Scenario CMT-06, CMT-07.
     Path train = relative(tmp.resolve("train"));
     Files.createDirectories(train);
     String abs0 = tmp.resolve("model-0").toString();
@@ -76,6 +80,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt09_emptyStateFileIsAnError() throws Exception {
+    // Scenario CMT-09.
     Files.writeString(tmp.resolve("checkpoint"), "");
     assertThatThrownBy(() -> Checkpoints.checkpointState(tmp))
         .isInstanceOf(IllegalArgumentException.class)
@@ -112,6 +117,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt11_checkpointExists() {
+    // Scenario CMT-11.
     try (Graph g = new Graph()) {
       TestModels.scalar(g, "v", 1f);
       Saver saver = Saver.builder(g).build();
@@ -140,6 +146,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt12_checkpointMtimes() {
+    // Scenario CMT-12.
     try (Graph g = new Graph()) {
       TestModels.scalar(g, "v", 1f);
       Saver saver = Saver.builder(g).build();
@@ -157,6 +164,7 @@ class CheckpointStateTest {
 
   @Test
   void cmt02_latestCheckpointWithRelativePaths() {
+    // Scenario CMT-02.
     Path train = relative(tmp.resolve("train"));
     String prefix = train.resolve("snapshot").toString();
     try (Graph g = new Graph()) {

@@ -71,6 +71,7 @@ class SaverTest {
 
   @Test
   void svt02_restoreFromInvalidPathNamesIt() {
+    // Scenario SVT-02.
     try (Graph g = new Graph()) {
       TestModels.scalar(g, "v0", 0f);
       Saver saver = Saver.create(g);
@@ -87,6 +88,7 @@ class SaverTest {
 
   @Test
   void svt03_svt04_globalStepSuffixPlainAndPadded() {
+    // Scenario SVT-03, SVT-04.
     String prefix = tmp.resolve("P").toString();
     for (boolean pad : new boolean[] {false, true}) {
       try (Graph g = new Graph()) {
@@ -107,6 +109,7 @@ class SaverTest {
 
   @Test
   void svt05_saveCreatesMissingParentsOrFailsNamingThePrefix() throws IOException {
+    // Scenario SVT-05.
     Path file = Files.writeString(tmp.resolve("a_file"), "x");
     List<String> prefixes =
         List.of(
@@ -144,6 +147,7 @@ class SaverTest {
 
   @Test
   void svt08_shardedOverTwoDevicesKeepsTwo() throws IOException {
+    // Scenario SVT-08.
     ConfigProto twoCpus = ConfigProto.newBuilder().putDeviceCount("CPU", 2).build();
     try (Graph g = new Graph()) {
       try (TFloat32 a = TFloat32.scalarOf(111f); TFloat32 b = TFloat32.scalarOf(222f)) {
@@ -183,6 +187,7 @@ class SaverTest {
 
   @Test
   void svt09_noMaxToKeepTracksAndDeletesNothing() {
+    // Scenario SVT-09.
     try (Graph g = new Graph()) {
       TestModels.scalar(g, "v", 1f);
       Saver saver = Saver.builder(g).maxToKeep(0).build();
@@ -203,6 +208,7 @@ class SaverTest {
 
   @Test
   void svt10_noMetaGraph() {
+    // Scenario SVT-10.
     try (Graph g = new Graph()) {
       TestModels.scalar(g, "v", 1f);
       Saver saver = Saver.create(g);
@@ -217,6 +223,7 @@ class SaverTest {
 
   @Test
   void svt12_keepCheckpointEveryNHours() {
+    // Scenario SVT-12.
     long t = 1_700_000_000_000L;
     FakeClock clock = new FakeClock(t);
     try (Graph g = new Graph()) {
