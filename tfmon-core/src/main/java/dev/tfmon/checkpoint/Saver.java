@@ -11,7 +11,6 @@ import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.Runner;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +92,7 @@ public final class Saver implements AutoCloseable {
   private Output<?> snapshotSaveTensor;
   private Map<SaveTarget, Output<?>> snapshotInputs;
   private boolean closed;
+  private final Object asyncLock = new Object();
 
   private record Kept(String path, double time) {}
 
@@ -274,6 +274,14 @@ public final class Saver implements AutoCloseable {
 
   private String saveAsync(
       NativeSession session, String prefix, String path, Path dir, boolean writeMetaGraph) {
+    // one snapshot at a time: a second caller waits here rather than racing on inFlight
+    synchronized (asyncLock) {
+      return snapshotAndSubmit(session, path, dir, writeMetaGraph);
+    }
+  }
+
+  private String snapshotAndSubmit(
+      NativeSession session, String path, Path dir, boolean writeMetaGraph) {
     awaitPendingSave();
     List<Tensor> snapshot = new ArrayList<>();
     synchronized (this) {
@@ -870,9 +878,7 @@ public final class Saver implements AutoCloseable {
               .setKeepCheckpointEveryNHours((float) keepCheckpointEveryNHours)
               .setVersion(SaverDef.CheckpointFormatVersion.V2)
               .build();
-      Saver saver = new Saver(graph, def, targets, scope, this);
-      GraphCollections.of(graph).add(CollectionKeys.SAVERS, def);
-      return saver;
+      return new Saver(graph, def, targets, scope, this);
     }
 
     private List<Output<?>> chosenVariables() {
