@@ -207,6 +207,9 @@ public final class Saver implements AutoCloseable {
   public String save(NativeSession session, String prefix, Long globalStep, boolean writeMetaGraph) {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(prefix, "prefix");
+    if (prefix.isEmpty()) {
+      throw new IllegalArgumentException("expected a checkpoint prefix such as /train/model.ckpt, but got \"\"");
+    }
     if (session.graph() != graph) {
       throw new IllegalArgumentException("the session runs another graph than this saver's");
     }

@@ -50,9 +50,12 @@ class InteropTest {
       {20, new float[] {1.06439114f, -1.91785705f, 2.82982302f, 0.487529248f}, 0.256495535f, 0x5ce8abb8},
       {30, W30, B30, 0xaaecaed5},
     };
-    for (Object[] e : expected) {
+    List<Object[]> cases = new java.util.ArrayList<>(List.of(expected));
+    cases.add(new Object[] {30, W30, B30, 0xaaecaed5, "linear-resource"});
+    for (Object[] e : cases) {
       int step = (int) e[0];
-      try (CheckpointReader r = CheckpointReader.open(INTEROP.resolve("linear-ref/model.ckpt-" + step).toString())) {
+      String folder = e.length > 4 ? (String) e[4] : "linear-ref";
+      try (CheckpointReader r = CheckpointReader.open(INTEROP.resolve(folder + "/model.ckpt-" + step).toString())) {
         assertThat(r.numShards()).isEqualTo(1);
         Map<String, VariableInfo> vars = r.variables();
         assertThat(vars.keySet()).containsExactly("b", "global_step", "w");
@@ -99,8 +102,52 @@ class InteropTest {
             .containsExactly(1, -2, 2147483647, -2147483648);
         assertThat(labels.asBytes().getObject(0)).isEqualTo("alpha".getBytes());
         assertThat(labels.asBytes().getObject(1)).isEmpty();
-        assertThat(labels.getObject(2)).isEqualTo("βeta, UTF-8");
+        assertThat(labels.getObject(2)).isEqualTo("\u03b2eta, UTF-8");
         assertThat(step.getLong()).isEqualTo(100);
+      }
+    }
+  }
+
+  @Test
+  void saverRestoresShardedPythonCheckpointOfEveryDtypeIntoJavaBuiltGraph() {
+    try (Graph g = new Graph()) {
+      try (TFloat32 m = TFloat32.tensorOf(Shape.of(2, 3), org.tensorflow.ndarray.buffer.DataBuffers.of(new float[6]));
+          TFloat64 d = TFloat64.vectorOf(0, 0, 0);
+          TBool flags = TBool.vectorOf(false, false, false);
+          TInt32 ints = TInt32.vectorOf(0, 0, 0, 0);
+          TString labels = TString.vectorOf("", "", "");
+          TInt64 gs = TInt64.scalarOf(0)) {
+        TestModels.variable(g, "cpu0/float32_matrix", m);
+        TestModels.variable(g, "cpu0/float64_vector", d);
+        TestModels.variable(g, "cpu1/bool_flags", flags);
+        TestModels.variable(g, "cpu1/int32_vector", ints);
+        TestModels.variable(g, "cpu1/string_labels", labels);
+        TestModels.variable(g, "global_step", gs);
+      }
+      Saver saver = Saver.create(g);
+      try (NativeSession s = NativeSession.open(g)) {
+        TestModels.initialize(s);
+        saver.restore(s, INTEROP.resolve("sharded/model.ckpt-100").toString());
+        try (RunResult r =
+            s.runner().fetch("cpu0/float32_matrix").fetch("cpu0/float64_vector").fetch("cpu1/bool_flags")
+                .fetch("cpu1/int32_vector").fetch("cpu1/string_labels").fetch("global_step").run()) {
+          assertThat(TestModels.floats(r.get(0))).containsExactly(0.5f, -1.25f, 3f, 0.00100000005f, 65504f, -0f);
+          assertThat(((TFloat64) r.get(1)).getDouble(0)).isEqualTo(3.1415926535897931);
+          assertThat(((TBool) r.get(2)).getBoolean(0)).isTrue();
+          assertThat(((TBool) r.get(2)).getBoolean(1)).isFalse();
+          assertThat(((TInt32) r.get(3)).getInt(3)).isEqualTo(-2147483648);
+          assertThat(((TString) r.get(4)).getObject(0)).isEqualTo("alpha");
+          assertThat(((TString) r.get(4)).getObject(2)).isEqualTo("\u03b2eta, UTF-8");
+          assertThat(((TInt64) r.get(5)).getLong()).isEqualTo(100);
+        }
+        // and back: a Java save of all six dtypes reads back identically
+        String saved = saver.save(s, tmp.resolve("all-dtypes").toString());
+        try (CheckpointReader reader = CheckpointReader.open(saved);
+            TString labels = (TString) reader.read("cpu1/string_labels")) {
+          reader.verify();
+          assertThat(labels.getObject(1)).isEmpty();
+          assertThat(reader.variables().get("cpu1/bool_flags").describe()).isEqualTo("bool [3]");
+        }
       }
     }
   }
@@ -188,7 +235,7 @@ class InteropTest {
         try (NativeSession s = NativeSession.open(g, "", clear ? null : twoCpus)) {
           m.saver().orElseThrow().restore(s, ckpt);
           try (RunResult r = s.runner().fetch("cpu1/string_labels").fetch("global_step").run()) {
-            assertThat(((TString) r.get(0)).getObject(2)).isEqualTo("βeta, UTF-8");
+            assertThat(((TString) r.get(0)).getObject(2)).isEqualTo("\u03b2eta, UTF-8");
             assertThat(((TInt64) r.get(1)).getLong()).isEqualTo(100);
           }
           // a sharded save from Java, then the reader checks every shard

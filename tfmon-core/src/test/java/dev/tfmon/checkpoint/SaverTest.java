@@ -431,6 +431,62 @@ class SaverTest {
   }
 
   @Test
+  void closeFinishesTheAsyncSaveInFlight() {
+    String prefix = tmp.resolve("inflight").toString();
+    try (Graph g = new Graph()) {
+      try (TFloat32 big = TFloat32.tensorOf(TestModels.shape(1 << 20), org.tensorflow.ndarray.buffer.DataBuffers.of(new float[1 << 20]))) {
+        TestModels.variable(g, "big", big);
+      }
+      try (NativeSession s = NativeSession.open(g)) {
+        TestModels.initialize(s);
+        Saver saver = Saver.builder(g).asyncSave(true).build();
+        saver.save(s, prefix, 1);
+        saver.save(s, prefix, 2);
+        saver.close();
+        saver.close();
+        assertThat(Checkpoints.latestCheckpoint(tmp)).contains(prefix + "-2");
+        assertThat(Checkpoints.checkpointState(tmp).orElseThrow().allModelCheckpointPaths())
+            .containsExactly(prefix + "-1", prefix + "-2");
+      }
+    }
+  }
+
+  @Test
+  void preemptionSaverRejectsBadDeadlineAndUnregisters() {
+    try (Graph g = new Graph()) {
+      TestModels.scalar(g, "v", 1f);
+      Saver saver = Saver.create(g);
+      try (NativeSession s = NativeSession.open(g)) {
+        assertThatThrownBy(() -> PreemptionSaver.register(saver, s, "p", () -> 0, java.time.Duration.ZERO))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("expected a positive deadline, but got PT0S");
+        PreemptionSaver p = PreemptionSaver.register(saver, s, "p", () -> 0, java.time.Duration.ofSeconds(1));
+        assertThat(p.shutdownRequested()).isFalse();
+        assertThat(p.awaitFinalCheckpoint(java.time.Duration.ofMillis(1))).isFalse();
+        p.close();
+        p.close();
+        assertThat(p.finalCheckpoint()).isEmpty();
+        assertThatThrownBy(() -> saver.save(s, ""))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("expected a checkpoint prefix such as /train/model.ckpt, but got \"\"");
+      }
+    }
+  }
+
+  @Test
+  void importMetaGraphRejectsNonMetaGraphFiles() throws IOException {
+    Path notMeta = Files.writeString(tmp.resolve("x.meta"), "\u0000\u00ffgarbage");
+    try (Graph g = new Graph()) {
+      assertThatThrownBy(() -> MetaGraphs.importMetaGraph(g, notMeta))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(notMeta + " is not a MetaGraphDef: ");
+      assertThatThrownBy(() -> MetaGraphs.importMetaGraph(g, tmp.resolve("missing.meta")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("MetaGraph file " + tmp.resolve("missing.meta") + " does not exist");
+    }
+  }
+
+  @Test
   void restoredValuesComeFromTheCheckpointNotTheInitializers() {
     String prefix = tmp.resolve("r").toString();
     try (Graph g = new Graph()) {
