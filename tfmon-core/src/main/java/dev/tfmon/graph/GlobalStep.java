@@ -1,5 +1,6 @@
 package dev.tfmon.graph;
 
+import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import java.util.List;
@@ -68,6 +69,7 @@ public final class GlobalStep {
     if (get(graph).isPresent() || graph.operation(NAME) != null) {
       throw new IllegalArgumentException("\"global_step\" already exists in this graph");
     }
+    GraphFinalization.checkNotFinalized(graph, "the global step");
     Ops tf = Ops.create(graph);
     Scope init = tf.withInitScope().scope();
     GraphOperation variable =
@@ -122,20 +124,21 @@ public final class GlobalStep {
       return (Output<TInt64>) cached.get(0);
     }
     GraphVariable step = require(graph);
+    GraphFinalization.checkNotFinalized(graph, "the global step's read tensor");
     Ops tf = Ops.create(graph);
     Output<?> value = valueOf(graph, step);
     GraphOperation zero;
     try (TInt64 z = TInt64.scalarOf(0L)) {
       zero =
           graph
-              .opBuilder("Const", uniqueName(graph, step.name() + "/zero"), tf.scope())
+              .opBuilder("Const", GraphNames.uniqueOpName(graph, step.name() + "/zero"), tf.scope())
               .setAttr("dtype", DataTypes.base(value.dataType()))
               .setAttr("value", z)
               .build();
     }
     GraphOperation copy =
         graph
-            .opBuilder("AddV2", uniqueName(graph, step.name() + "/value_copy"), tf.scope())
+            .opBuilder("AddV2", GraphNames.uniqueOpName(graph, step.name() + "/value_copy"), tf.scope())
             .addInput(value)
             .addInput(zero.output(0))
             .build();
@@ -168,7 +171,7 @@ public final class GlobalStep {
     try (TInt64 value = TInt64.scalarOf(amount)) {
       delta =
           graph
-              .opBuilder("Const", uniqueName(graph, name + "/value"), scope)
+              .opBuilder("Const", GraphNames.uniqueOpName(graph, name + "/value"), scope)
               .setAttr("dtype", DataType.DT_INT64)
               .setAttr("value", value)
               .build();
@@ -176,12 +179,12 @@ public final class GlobalStep {
     var builder =
         step.isResource()
             ? graph
-                .opBuilder("AssignAddVariableOp", uniqueName(graph, name), scope)
+                .opBuilder("AssignAddVariableOp", GraphNames.uniqueOpName(graph, name), scope)
                 .addInput(step.variable())
                 .addInput(delta.output(0))
                 .setAttr("dtype", DataType.DT_INT64)
             : graph
-                .opBuilder("AssignAdd", uniqueName(graph, name), scope)
+                .opBuilder("AssignAdd", GraphNames.uniqueOpName(graph, name), scope)
                 .addInput(step.variable())
                 .addInput(delta.output(0));
     after.forEach(builder::addControlInput);
@@ -212,7 +215,7 @@ public final class GlobalStep {
     }
     GraphOperation read =
         graph
-            .opBuilder("ReadVariableOp", uniqueName(graph, step.name() + "/value_read"), Ops.create(graph).scope())
+            .opBuilder("ReadVariableOp", GraphNames.uniqueOpName(graph, step.name() + "/value_read"), Ops.create(graph).scope())
             .addInput(step.variable())
             .setAttr("dtype", DataType.DT_INT64)
             .build();
@@ -260,15 +263,5 @@ public final class GlobalStep {
     }
   }
 
-  private static String uniqueName(Graph graph, String base) {
-    if (graph.operation(base) == null) {
-      return base;
-    }
-    for (int i = 1; ; i++) {
-      String candidate = base + "_" + i;
-      if (graph.operation(candidate) == null) {
-        return candidate;
-      }
-    }
-  }
+
 }

@@ -63,6 +63,22 @@ public final class GraphNames {
     return out.op().name() + ":" + out.index();
   }
 
+  /**
+   * {@code base} if the graph has no operation of that name, else {@code base_1}, {@code base_2}...
+   * (the first free one), TensorFlow's way of making names unique.
+   */
+  public static String uniqueOpName(Graph graph, String base) {
+    if (graph.operation(base) == null) {
+      return base;
+    }
+    for (int i = 1; ; i++) {
+      String candidate = base + "_" + i;
+      if (graph.operation(candidate) == null) {
+        return candidate;
+      }
+    }
+  }
+
   /** Checks that {@code operand} belongs to {@code graph}. */
   static void requireSameGraph(Graph graph, Operand<?> operand, String role) {
     if (operand.env() != graph) {

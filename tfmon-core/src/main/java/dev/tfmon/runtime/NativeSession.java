@@ -1,11 +1,19 @@
 package dev.tfmon.runtime;
 
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_AllocateTensor;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteTensor;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_Dim;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_GetCode;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_Message;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewSession;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionRun;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetConfig;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_NumDims;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetTarget;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorByteSize;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorData;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorMaybeMove;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorType;
 
 import dev.tfmon.errors.StatusCode;
 import dev.tfmon.errors.TensorFlowStatusException;
@@ -13,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.tensorflow.Graph;
@@ -243,7 +252,6 @@ public final class NativeSession implements AutoCloseable {
       List<Output<?>> feeds,
       List<Tensor> feedValues,
       List<Output<?>> fetches,
-      List<String> fetchNames,
       List<Operation> targets,
       RunOptions options,
       boolean wantMetadata) {
@@ -293,12 +301,16 @@ public final class NativeSession implements AutoCloseable {
       throwIfNotOk(status, null);
 
       for (int i = 0; i < nFetches; i++) {
-        outputs.add(TfmonBridge.adoptTensor(outputValues.get(TF_Tensor.class, i)));
+        outputs.add(TfmonBridge.adoptTensor(unshared(outputValues.get(TF_Tensor.class, i))));
       }
       if (runMetadata != null) {
-        metadata = RunMetadata.parseFrom(runMetadata.dataAsByteBuffer());
+        // Without tracing TensorFlow may leave the buffer empty: that is an empty RunMetadata.
+        metadata =
+            runMetadata.length() == 0 || runMetadata.data() == null || runMetadata.data().isNull()
+                ? RunMetadata.getDefaultInstance()
+                : RunMetadata.parseFrom(runMetadata.copyData());
       }
-      return new RunResult(fetchNames, outputs, metadata);
+      return RunResult.ofFetches(fetches, outputs, metadata);
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       outputs.forEach(Tensor::close);
       throw new IllegalStateException("TensorFlow returned RunMetadata that does not parse", e);
@@ -309,6 +321,36 @@ public final class NativeSession implements AutoCloseable {
       endRun();
     }
   }
+
+  /**
+   * A fetched tensor may share its buffer with a variable (fetching a ref variable, or an Identity
+   * of one): later runs that update the variable would then change a result the caller already
+   * holds. Python TensorFlow copies such buffers when it converts results to numpy; this does the
+   * same, so a result is a value, never a view. Tensors whose buffer is not shared are kept as is.
+   */
+  private static TF_Tensor unshared(TF_Tensor t) {
+    int dtype = TF_TensorType(t);
+    if (dtype == DT_STRING || dtype == DT_RESOURCE || dtype == DT_VARIANT
+        || TF_TensorMaybeMove(t) != null) {
+      return t;
+    }
+    int rank = TF_NumDims(t);
+    long[] dims = new long[rank];
+    for (int d = 0; d < rank; d++) {
+      dims[d] = TF_Dim(t, d);
+    }
+    long bytes = TF_TensorByteSize(t);
+    TF_Tensor copy = TF_AllocateTensor(dtype, dims, rank, bytes);
+    if (bytes > 0) {
+      Pointer.memcpy(TF_TensorData(copy), TF_TensorData(t), bytes);
+    }
+    TF_DeleteTensor(t);
+    return copy;
+  }
+
+  private static final int DT_STRING = 7;
+  private static final int DT_RESOURCE = 20;
+  private static final int DT_VARIANT = 21;
 
   /**
    * Throws the typed exception for {@code status} when it is not OK.

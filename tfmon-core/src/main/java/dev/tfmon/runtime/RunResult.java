@@ -21,7 +21,8 @@ import org.tensorflow.proto.RunMetadata;
  * }</pre>
  */
 public final class RunResult implements AutoCloseable {
-  private final List<String> names;
+  private List<String> names;
+  private final List<? extends Operand<?>> fetched;
   private final List<Tensor> tensors;
   private final RunMetadata metadata;
   private boolean closed;
@@ -41,6 +42,31 @@ public final class RunResult implements AutoCloseable {
               + " tensors");
     }
     this.names = List.copyOf(names);
+    this.fetched = null;
+    this.tensors = new ArrayList<>(tensors);
+    this.metadata = metadata;
+  }
+
+  /**
+   * A result that takes ownership of {@code tensors}, one per fetched operand; the names are
+   * computed only when asked for (reading an operation's name crosses into native code).
+   */
+  public static RunResult ofFetches(
+      List<? extends Operand<?>> fetched, List<Tensor> tensors, RunMetadata metadata) {
+    return new RunResult(fetched, tensors, metadata, true);
+  }
+
+  private RunResult(
+      List<? extends Operand<?>> fetched, List<Tensor> tensors, RunMetadata metadata, boolean lazy) {
+    if (fetched.size() != tensors.size()) {
+      throw new IllegalArgumentException(
+          "expected one tensor per fetch, but got "
+              + tensors.size()
+              + " tensors for "
+              + fetched.size()
+              + " fetches");
+    }
+    this.fetched = fetched;
     this.tensors = new ArrayList<>(tensors);
     this.metadata = metadata;
   }
@@ -50,8 +76,13 @@ public final class RunResult implements AutoCloseable {
     return tensors.size();
   }
 
-  /** The fetch names, in fetch order. */
+  /** The fetch names ({@code "op:index"}), in fetch order. */
   public List<String> names() {
+    if (names == null) {
+      List<String> computed = new ArrayList<>(fetched.size());
+      fetched.forEach(f -> computed.add(GraphNames.tensorName(f)));
+      names = List.copyOf(computed);
+    }
     return names;
   }
 
@@ -65,7 +96,7 @@ public final class RunResult implements AutoCloseable {
     Objects.checkIndex(index, tensors.size());
     Tensor t = tensors.get(index);
     if (t == null) {
-      throw new IllegalStateException("tensor " + index + " (" + names.get(index) + ") was taken");
+      throw new IllegalStateException("tensor " + index + " (" + names().get(index) + ") was taken");
     }
     return t;
   }
@@ -113,10 +144,10 @@ public final class RunResult implements AutoCloseable {
 
   private int indexOf(String name) {
     String canonical = name.indexOf(':') < 0 ? name + ":0" : name;
-    int i = names.indexOf(canonical);
+    int i = names().indexOf(canonical);
     if (i < 0) {
       throw new IllegalArgumentException(
-          "nothing named '" + name + "' was fetched; the fetches were " + names);
+          "nothing named '" + name + "' was fetched; the fetches were " + names());
     }
     return i;
   }
@@ -135,8 +166,11 @@ public final class RunResult implements AutoCloseable {
     }
     closed = true;
     RuntimeException first = null;
+    // The same tensor may stand twice (a fetch repeated); free it once.
+    java.util.Set<Tensor> freed =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Tensor t : tensors) {
-      if (t == null) {
+      if (t == null || !freed.add(t)) {
         continue;
       }
       try {

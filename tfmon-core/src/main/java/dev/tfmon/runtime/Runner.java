@@ -20,7 +20,6 @@ public final class Runner {
   private final List<Output<?>> feeds = new ArrayList<>();
   private final List<Tensor> feedValues = new ArrayList<>();
   private final List<Output<?>> fetches = new ArrayList<>();
-  private final List<String> fetchNames = new ArrayList<>();
   private final List<Operation> targets = new ArrayList<>();
   private RunOptions options;
   private boolean wantMetadata;
@@ -46,7 +45,6 @@ public final class Runner {
   public Runner fetch(Operand<?> operand) {
     GraphNames.requireSameGraph(session.graph(), operand, "fetch");
     fetches.add(operand.asOutput());
-    fetchNames.add(GraphNames.tensorName(operand));
     return this;
   }
 
@@ -100,6 +98,6 @@ public final class Runner {
    * @throws IllegalStateException if the session is closed
    */
   public RunResult run() {
-    return session.execute(feeds, feedValues, fetches, fetchNames, targets, options, wantMetadata);
+    return session.execute(feeds, feedValues, fetches, targets, options, wantMetadata);
   }
 }

@@ -38,8 +38,8 @@ class ClusterStatusCodesTest {
     String ps = "127.0.0.1:" + FreePorts.next();
     String worker = "127.0.0.1:" + FreePorts.next();
     String[] cluster = {"ps=" + ps, "worker=" + worker};
-    ChildJvm psTask = startTask("ps", cluster);
-    try (ChildJvm workerTask = startTask("worker", cluster);
+    ChildJvm psTask = ClusterTaskMain.start("ps", cluster);
+    try (ChildJvm workerTask = ClusterTaskMain.start("worker", cluster);
         Graph g = new Graph()) {
       String target = workerTask.awaitLine("READY ", START).substring("READY ".length());
       psTask.awaitLine("READY ", START);
@@ -61,7 +61,7 @@ class ClusterStatusCodesTest {
         assertThat(whilePsDown.code()).isEqualTo(StatusCode.UNAVAILABLE);
         assertThat(whilePsDown.isPreemption()).isTrue();
 
-        psTask = startTask("ps", cluster);
+        psTask = ClusterTaskMain.start("ps", cluster);
         psTask.awaitLine("READY ", START);
         TensorFlowStatusException afterRestart = firstFailureOtherThanUnavailable(session, read);
         assertThat(afterRestart).isInstanceOf(AbortedException.class);
@@ -79,13 +79,7 @@ class ClusterStatusCodesTest {
     }
   }
 
-  private static ChildJvm startTask(String job, String[] cluster) {
-    String[] args = new String[cluster.length + 2];
-    args[0] = job;
-    args[1] = "0";
-    System.arraycopy(cluster, 0, args, 2, cluster.length);
-    return ChildJvm.start(job + "0", ClusterTaskMain.class, List.of(), args);
-  }
+
 
   private static float readValue(NativeSession session, Identity<TFloat32> read) {
     try (RunResult r = session.runner().fetch(read).options(TIMEOUT).run()) {

@@ -64,6 +64,27 @@ class NativeSessionTest {
   }
 
   @Test
+  void aFetchedVariableIsAValueNotAViewOfTheVariable() {
+    // TensorFlow hands back a ref variable's own buffer; Python copies it into numpy, and so does
+    // NativeSession, so a later update of the variable cannot change a result already held.
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Variable<TFloat32> v = tf.withName("v").variable(tf.constant(1f));
+      var bump = tf.withName("bump").assignAdd(v, tf.constant(10f));
+      try (NativeSession s = NativeSession.open(g)) {
+        s.runner().addTargets(NativeSession.graphInitializers(g)).run().close();
+        try (RunResult before = s.runner().fetch(v).run()) {
+          s.runner().addTarget(bump).run().close();
+          assertThat(((TFloat32) before.get(0)).getFloat()).isEqualTo(1f);
+        }
+        try (RunResult after = s.runner().fetch(v).run()) {
+          assertThat(((TFloat32) after.get(0)).getFloat()).isEqualTo(11f);
+        }
+      }
+    }
+  }
+
+  @Test
   void fullTraceReturnsStepStats() {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);

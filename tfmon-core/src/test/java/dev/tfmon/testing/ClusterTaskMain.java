@@ -14,6 +14,18 @@ import org.tensorflow.proto.ServerDef;
 public final class ClusterTaskMain {
   private ClusterTaskMain() {}
 
+  /**
+   * Starts task 0 of {@code job} in a child JVM; {@code cluster} holds {@code job=host:port,...}
+   * entries for every job.
+   */
+  public static ChildJvm start(String job, String... cluster) {
+    String[] args = new String[cluster.length + 2];
+    args[0] = job;
+    args[1] = "0";
+    System.arraycopy(cluster, 0, args, 2, cluster.length);
+    return ChildJvm.start(job + "0", ClusterTaskMain.class, java.util.List.of(), args);
+  }
+
   public static void main(String[] args) throws Exception {
     ChildJvm.exitWhenParentDies();
     String job = args[0];

@@ -1,0 +1,51 @@
+package dev.tfmon.hook;
+
+import dev.tfmon.runtime.NativeSession;
+
+/**
+ * The run a hook is taking part in: the caller's original args, the raw session (runs on it bypass
+ * every hook), and a stop flag that any hook may raise. One context is shared by all hooks of one
+ * run, so a stop requested by an earlier hook is visible to later ones.
+ */
+public final class SessionRunContext {
+  private final SessionRunArgs callerArgs;
+  private final NativeSession session;
+  private SessionRunArgs originalArgs;
+  private volatile boolean stopRequested;
+
+  /**
+   * @param callerArgs the caller's args; hooks see them without options and metadata request, as
+   *     in TensorFlow
+   */
+  public SessionRunContext(SessionRunArgs callerArgs, NativeSession session) {
+    this.callerArgs = callerArgs;
+    this.session = session;
+  }
+
+  /** The caller's fetches, targets and feeds (without options). */
+  public synchronized SessionRunArgs originalArgs() {
+    if (originalArgs == null) {
+      originalArgs =
+          callerArgs.options() == null && !callerArgs.wantMetadata()
+              ? callerArgs
+              : new SessionRunArgs(
+                  callerArgs.fetches(), callerArgs.targets(), callerArgs.feeds(), null, false);
+    }
+    return originalArgs;
+  }
+
+  /** The raw session: runs on it call no hook. */
+  public NativeSession session() {
+    return session;
+  }
+
+  /** Asks the monitored session to stop after this run; it cannot be undone. */
+  public void requestStop() {
+    stopRequested = true;
+  }
+
+  /** True once a hook called {@link #requestStop()}. */
+  public boolean stopRequested() {
+    return stopRequested;
+  }
+}

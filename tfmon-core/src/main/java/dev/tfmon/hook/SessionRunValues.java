@@ -1,0 +1,78 @@
+package dev.tfmon.hook;
+
+import dev.tfmon.runtime.GraphNames;
+import java.util.List;
+import java.util.Objects;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
+
+/**
+ * What a hook gets back in {@code afterRun}: the values of its own fetches (in the order it asked
+ * for them), the options the run used (the caller's merged with every hook's) and the run's
+ * metadata (null unless someone asked for it). The tensors belong to the session and are freed when
+ * {@code afterRun} returns: copy out what you keep.
+ *
+ * @param fetches what the hook fetched, in its order
+ * @param results the fetched values, one per fetch
+ * @param options the merged run options
+ * @param runMetadata the run's metadata, or null
+ */
+public record SessionRunValues(
+    List<Output<?>> fetches, List<Tensor> results, RunOptions options, RunMetadata runMetadata) {
+
+  public SessionRunValues {
+    fetches = List.copyOf(fetches);
+    results = List.copyOf(results);
+    if (fetches.size() != results.size()) {
+      throw new IllegalArgumentException(
+          "expected one result per fetch, but got " + fetches.size() + " and " + results.size());
+    }
+  }
+
+  /** The fetched tensors' names ({@code "op:index"}), in order. */
+  public List<String> names() {
+    List<String> names = new java.util.ArrayList<>(fetches.size());
+    fetches.forEach(f -> names.add(GraphNames.tensorName(f)));
+    return names;
+  }
+
+  /** The value of this hook's fetch number {@code index}. */
+  public Tensor get(int index) {
+    return results.get(index);
+  }
+
+  /**
+   * The value fetched for {@code operand}.
+   *
+   * @throws IllegalArgumentException if this hook did not fetch it
+   */
+  public Tensor get(Operand<?> operand) {
+    Output<?> wanted = operand.asOutput();
+    for (int i = 0; i < fetches.size(); i++) {
+      Output<?> f = fetches.get(i);
+      if (f.index() == wanted.index() && f.op().equals(wanted.op())) {
+        return results.get(i);
+      }
+    }
+    throw new IllegalArgumentException(
+        "this hook did not fetch '" + GraphNames.tensorName(operand) + "'; it fetched " + names());
+  }
+
+  /** True when the hook fetched nothing. */
+  public boolean isEmpty() {
+    return results.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return "SessionRunValues" + names() + (runMetadata == null ? "" : " with metadata");
+  }
+
+  /** Values for a hook that fetched nothing. */
+  public static SessionRunValues empty(RunOptions options, RunMetadata runMetadata) {
+    return new SessionRunValues(List.of(), List.of(), Objects.requireNonNull(options), runMetadata);
+  }
+}

@@ -1,0 +1,487 @@
+package dev.tfmon.session;
+
+import dev.tfmon.coord.Coordinator;
+import dev.tfmon.coord.QueueRunner;
+import dev.tfmon.errors.OutOfRangeException;
+import dev.tfmon.graph.CollectionKeys;
+import dev.tfmon.graph.GlobalStep;
+import dev.tfmon.graph.GraphCollections;
+import dev.tfmon.graph.GraphFinalization;
+import dev.tfmon.hook.SessionRunArgs;
+import dev.tfmon.hook.SessionRunHook;
+import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.Tensor;
+import org.tensorflow.op.Op;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.types.TInt64;
+
+/**
+ * What {@link MonitoredSession} and {@link SingularMonitoredSession} share (everything but
+ * recovery and the raw-session accessor). See {@link MonitoredSession}.
+ *
+ * <p>A training session that initializes or restores the model, calls hooks around every run, owns
+ * the coordinator of background threads and recreates the session when it is lost (ABORTED,
+ * UNAVAILABLE): TensorFlow 1.x's {@code tf.train.MonitoredSession}, as a stack of layers
+ * ({@link RecoverableSession} over {@link CoordinatedSession} over {@link HookedSession} over the
+ * raw session).
+ *
+ * <pre>{@code
+ * try (MonitoredSession session = MonitoredSession.builder(graph).hooks(hooks).build()) {
+ *   session.runUntilStopped(s -> s.run(trainOp));   // ends cleanly on OUT_OF_RANGE or a stop request
+ * }
+ * }</pre>
+ *
+ * <p>Creation: every hook's {@code begin()}, then the Scaffold is finalized and the session created
+ * (initialized or restored), queue runners started, then every hook's {@code afterCreateSession}.
+ *
+ * <p>{@link #close()}: hooks' {@code end} (skipped when a run or step failed with an error other
+ * than the end of the input), then the coordinator stops and joins its threads within the grace
+ * period, then the session is closed. Unlike TF 1.x, a second {@code close()} does nothing (Java's
+ * {@code Closeable} convention) instead of failing with "Session is already closed".
+ *
+ * <p>The end of the input (OUT_OF_RANGE) is a normal end: {@link #runUntilStopped} runs a loop
+ * that needs no try/catch for it. To run without hooks but with recovery, use {@link
+ * #runWithoutHooks} (raw runs of {@link StepContext#session()} have no recovery).
+ */
+public abstract class AbstractMonitoredSession implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AbstractMonitoredSession.class);
+
+  private final Graph graph;
+  private final List<SessionRunHook> hooks;
+  private final HookCosts costs;
+  private final SessionCreator creator;
+  private final Duration stopGracePeriod;
+  private final double hookCostWarningShare;
+  private final boolean graphWasFinalized;
+  private final SessionLayer chain;
+  private volatile Coordinator coordinator;
+  private volatile boolean closed;
+  private volatile boolean inputEnded;
+  private volatile Throwable failure;
+
+  protected AbstractMonitoredSession(Builder<?> b, boolean recoverable) {
+    this.creator = b.creator;
+    this.graph = creator.graph();
+    this.hooks = List.copyOf(b.hooks);
+    this.costs = new HookCosts(hooks);
+    this.stopGracePeriod = b.stopGracePeriod;
+    this.hookCostWarningShare = b.hookCostWarningShare;
+    this.graphWasFinalized = GraphFinalization.isFinalized(graph);
+    try {
+      for (SessionRunHook hook : hooks) {
+        hook.begin();
+      }
+      Output<TInt64> stepRead = null;
+      if (!GraphFinalization.isFinalized(graph) && GlobalStep.get(graph).isPresent()) {
+        stepRead = GlobalStep.readTensor(graph);
+      }
+      if (recoverable) {
+        chain =
+            new RecoverableSession(
+                graph,
+                this::createCoordinatedSession,
+                b.recoveryPolicy,
+                b.recoveryListener,
+                stepRead,
+                b.sleeper,
+                b.nanoClock);
+      } else {
+        chain = createCoordinatedSession();
+      }
+      GraphFinalization.finalizeGraph(graph);
+    } catch (RuntimeException e) {
+      if (!graphWasFinalized) {
+        GraphFinalization.unfinalize(graph);
+      }
+      throw e;
+    }
+  }
+
+  private SessionLayer createCoordinatedSession() {
+    NativeSession raw = creator.createSession();
+    Coordinator coord = new Coordinator(Set.of());
+    try {
+      if (!GraphCollections.of(graph).get(CollectionKeys.QUEUE_RUNNERS).isEmpty()) {
+        QueueRunner.startQueueRunners(raw, coord, graph);
+      }
+      for (SessionRunHook hook : hooks) {
+        hook.afterCreateSession(raw, coord);
+      }
+    } catch (RuntimeException e) {
+      coord.requestStop();
+      try {
+        coord.join(List.of(), stopGracePeriod, true);
+      } catch (RuntimeException joinFailure) {
+        e.addSuppressed(joinFailure);
+      }
+      raw.close();
+      throw e;
+    }
+    coordinator = coord;
+    return new CoordinatedSession(
+        new HookedSession(new RawSessionLayer(raw), hooks, costs), coord, stopGracePeriod);
+  }
+
+  /** The graph this session runs. */
+  public Graph graph() {
+    return graph;
+  }
+
+  /** The coordinator of the current session's threads (a new one after each recovery). */
+  public Coordinator coordinator() {
+    return coordinator;
+  }
+
+  /**
+   * Runs once with hooks, recovering if the session is lost; the caller owns the returned tensors.
+   *
+   * @throws IllegalStateException if this session is closed
+   */
+  public RunResult run(SessionRunArgs args) {
+    checkOpen();
+    try {
+      return chain.run(args);
+    } catch (RuntimeException e) {
+      noteFailure(e);
+      throw e;
+    }
+  }
+
+  /** Runs {@code targets} once with hooks. */
+  public void run(Op... targets) {
+    try (RunResult ignored = run(SessionRunArgs.target(targets))) {
+      // targets only: nothing to read
+    }
+  }
+
+  /** Runs once with hooks, fetching {@code fetches}. */
+  public RunResult run(Operand<?>... fetches) {
+    return run(SessionRunArgs.fetch(fetches));
+  }
+
+  /** A fluent builder for one run, in the spirit of TF Java's {@code Session.Runner}. */
+  public MonitoredRunner runner() {
+    return new MonitoredRunner();
+  }
+
+  /**
+   * Runs once on the raw session without calling any hook, but still recovering from a lost
+   * session (the run is retried on the new one). TensorFlow 1.x has no such call (users asked for
+   * it in tensorflow#15158 and #17952).
+   */
+  public RunResult runWithoutHooks(SessionRunArgs args) {
+    checkOpen();
+    try {
+      if (chain instanceof RecoverableSession) {
+        return ((RecoverableSession) chain).runWithoutHooks(args);
+      }
+      return args.applyTo(chain.rawSession().runner()).run();
+    } catch (RuntimeException e) {
+      noteFailure(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a step function with a {@link StepContext}: raw runs through {@code session()}, hooked
+   * runs through {@code runWithHooks}. If the session is lost inside it, the session is recreated
+   * and the function is called again from the start (with the new raw session). A stop request
+   * from the step ends it with {@link StopRequestedException}, which {@link #runUntilStopped}
+   * treats as a clean end.
+   */
+  public <R> R runStepFn(StepFn<R> stepFn) {
+    checkOpen();
+    Objects.requireNonNull(stepFn, "stepFn");
+    try {
+      if (chain instanceof RecoverableSession) {
+        return ((RecoverableSession) chain).runStepFn(stepFn);
+      }
+      try {
+        return stepFn.apply(new StepContext(chain.rawSession(), chain::run));
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new StepFunctionException(e);
+      }
+    } catch (RuntimeException e) {
+      noteFailure(e);
+      throw e;
+    }
+  }
+
+  /** One iteration of {@link #runUntilStopped}. */
+  @FunctionalInterface
+  public interface StepBody {
+    void step(AbstractMonitoredSession session) throws Exception;
+  }
+
+  /**
+   * The training loop: calls {@code body} until {@link #shouldStop()}. The end of the input
+   * (OUT_OF_RANGE) and a step's stop request end it normally; any other error propagates.
+   *
+   * @return the number of iterations that completed
+   */
+  public long runUntilStopped(StepBody body) {
+    long done = 0;
+    try {
+      while (!shouldStop()) {
+        body.step(this);
+        done++;
+      }
+    } catch (OutOfRangeException | StopRequestedException cleanEnd) {
+      inputEnded = true;
+      LOG.info("training loop ended after {} steps: {}", done, cleanEnd.getMessage());
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      StepFunctionException wrapped = new StepFunctionException(e);
+      noteFailure(wrapped);
+      throw wrapped;
+    }
+    return done;
+  }
+
+  /**
+   * True when the loop should end: a hook requested a stop, the coordinator was stopped, the input
+   * ended, or this session is closed. False before the first run, so at least one step runs.
+   */
+  public boolean shouldStop() {
+    if (closed || inputEnded) {
+      return true;
+    }
+    return chain.shouldStop();
+  }
+
+  /** True once closed. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** What each hook's {@code beforeRun}/{@code afterRun} has cost so far. */
+  public HookCosts.Report hookCosts() {
+    return costs.report();
+  }
+
+  /** How many times the session was recreated (0 for a non-recoverable session). */
+  public int recoveries() {
+    return chain instanceof RecoverableSession ? ((RecoverableSession) chain).recoveries() : 0;
+  }
+
+  /** The layer stack beneath (for {@link SingularMonitoredSession}). */
+  SessionLayer chain() {
+    return chain;
+  }
+
+  private void noteFailure(RuntimeException e) {
+    if (e instanceof OutOfRangeException || e instanceof StopRequestedException) {
+      inputEnded = true;
+    } else if (failure == null) {
+      failure = e;
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this monitored session is closed");
+    }
+  }
+
+  /**
+   * Closes the session: hooks' {@code end} (unless a run failed with an error other than the end
+   * of the input), the coordinator's threads stopped and joined, the raw session closed. An
+   * exception a background thread reported is thrown here. Later calls do nothing.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (failure == null) {
+        NativeSession raw = currentRawSession();
+        for (SessionRunHook hook : hooks) {
+          hook.end(raw);
+        }
+      } else {
+        LOG.info("closing after a failure ({}); hooks' end() is skipped", failure.toString());
+      }
+    } finally {
+      try {
+        chain.close();
+      } finally {
+        if (!graphWasFinalized) {
+          GraphFinalization.unfinalize(graph);
+        }
+        reportHookCosts();
+      }
+    }
+  }
+
+  private NativeSession currentRawSession() {
+    try {
+      return chain.rawSession();
+    } catch (IllegalStateException noSession) {
+      return null;
+    }
+  }
+
+  private void reportHookCosts() {
+    HookCosts.Report report = costs.report();
+    if (report.runs() == 0 || hooks.isEmpty()) {
+      return;
+    }
+    List<String> parts = new ArrayList<>();
+    report.hooks().forEach(h -> parts.add(String.format("%s %.1f%%", h.name(), 100 * h.share())));
+    LOG.info("hook time over {} runs: {}", report.runs(), String.join(", ", parts));
+    for (HookCosts.HookCost h : report.above(hookCostWarningShare)) {
+      LOG.warn(
+          "hook {} took {}% of step time ({} ms in beforeRun, {} ms in afterRun over {} runs)",
+          h.name(),
+          String.format("%.1f", 100 * h.share()),
+          h.beforeRun().toMillis(),
+          h.afterRun().toMillis(),
+          report.runs());
+    }
+  }
+
+  /** Fluent single run; see {@link MonitoredSession#runner()}. */
+  public final class MonitoredRunner {
+    private final SessionRunArgs.Builder args = SessionRunArgs.builder();
+    private boolean withoutHooks;
+
+    private MonitoredRunner() {}
+
+    public MonitoredRunner feed(Operand<?> operand, Tensor value) {
+      args.feed(operand, value);
+      return this;
+    }
+
+    public MonitoredRunner fetch(Operand<?> operand) {
+      args.fetch(operand);
+      return this;
+    }
+
+    public MonitoredRunner addTarget(Operation operation) {
+      args.target(operation);
+      return this;
+    }
+
+    public MonitoredRunner addTarget(Op op) {
+      args.target(op);
+      return this;
+    }
+
+    public MonitoredRunner options(RunOptions options) {
+      args.options(options);
+      return this;
+    }
+
+    public MonitoredRunner withMetadata() {
+      args.withMetadata();
+      return this;
+    }
+
+    /** Skips the hooks for this run (recovery still applies). */
+    public MonitoredRunner withoutHooks() {
+      this.withoutHooks = true;
+      return this;
+    }
+
+    public RunResult run() {
+      SessionRunArgs built = args.build();
+      return withoutHooks ? runWithoutHooks(built) : AbstractMonitoredSession.this.run(built);
+    }
+  }
+
+  /** Builds a monitored session. */
+  public static final class Builder<S extends AbstractMonitoredSession> {
+    private SessionCreator creator;
+    private final java.util.function.Function<Builder<S>, S> factory;
+    private final List<SessionRunHook> hooks = new ArrayList<>();
+    private Duration stopGracePeriod = Duration.ofSeconds(120);
+    private RecoveryPolicy recoveryPolicy = RecoveryPolicy.tf1();
+    private RecoveryListener recoveryListener = e -> {};
+    private double hookCostWarningShare = 0.10;
+    private Coordinator.Sleeper sleeper = Coordinator.Sleeper.system();
+    private LongSupplier nanoClock = System::nanoTime;
+
+    Builder(SessionCreator creator, java.util.function.Function<Builder<S>, S> factory) {
+      this.creator = creator;
+      this.factory = factory;
+    }
+
+    /** The creator of raw sessions (default: a chief over a default Scaffold). */
+    public Builder<S> sessionCreator(SessionCreator sessionCreator) {
+      this.creator = Objects.requireNonNull(sessionCreator, "sessionCreator");
+      return this;
+    }
+
+    public Builder<S> hook(SessionRunHook hook) {
+      hooks.add(Objects.requireNonNull(hook, "hook"));
+      return this;
+    }
+
+    public Builder<S> hooks(List<? extends SessionRunHook> list) {
+      list.forEach(this::hook);
+      return this;
+    }
+
+    /** How long {@code close()} waits for background threads (default 120 s). */
+    public Builder<S> stopGracePeriod(Duration grace) {
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("expected a non-negative stop grace period, but got " + grace);
+      }
+      this.stopGracePeriod = grace;
+      return this;
+    }
+
+    /** Which errors recreate the session, with what backoff and budget (default: TF 1.x's). */
+    public Builder<S> recoveryPolicy(RecoveryPolicy policy) {
+      this.recoveryPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    public Builder<S> recoveryListener(RecoveryListener listener) {
+      this.recoveryListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** The share of step time (0 to 1) above which a hook is named in a warning at close. */
+    public Builder<S> hookCostWarningShare(double share) {
+      if (!(share >= 0 && share <= 1)) {
+        throw new IllegalArgumentException("expected a share between 0 and 1, but got " + share);
+      }
+      this.hookCostWarningShare = share;
+      return this;
+    }
+
+    /** Time source and sleeper for recovery backoff (tests pass fakes). */
+    public Builder<S> clock(LongSupplier nanos, Coordinator.Sleeper sleep) {
+      this.nanoClock = nanos;
+      this.sleeper = sleep;
+      return this;
+    }
+
+    public S build() {
+      return factory.apply(this);
+    }
+
+    SessionCreator creator() {
+      return creator;
+    }
+  }
+}
