@@ -20,7 +20,7 @@ public interface TrainingMXBean {
   /** The run's name (the {@code name} key of this MBean's ObjectName). */
   String getRunName();
 
-  /** The global step read in the last run, or -1 before any run. */
+  /** The global step read by the last run that fetched it (see {@link TrainingMetricsHook}), or -1. */
   long getGlobalStep();
 
   /** How many runs completed. */

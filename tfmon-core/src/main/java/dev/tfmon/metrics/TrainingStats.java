@@ -92,10 +92,25 @@ public final class TrainingStats implements RecoveryListener {
   // ----------------------------------------------------------------------------------- writers
 
   /**
-   * Records a completed run: the global step it read and how long it took. Called by {@link
-   * TrainingMetricsHook} after every run; call it yourself only for a loop without that hook.
+   * Records a completed run: the global step it read and how long it took. Call it yourself only
+   * for a loop without {@link TrainingMetricsHook}.
    */
   public void recordStep(long step, long durationNanos) {
+    recordRun(durationNanos);
+    recordGlobalStep(step);
+  }
+
+  /** Records a completed run that did not read the global step. */
+  public void recordRun(long durationNanos) {
+    lastStepNanos = durationNanos;
+    lastStepEndNanos = nanoClock.getAsLong();
+    // Single writer (the training thread): plain read-modify-write of the volatiles is enough.
+    totalStepNanos += durationNanos;
+    stepsCompleted++;
+  }
+
+  /** Records the global step read by a run (feeds {@link #stepsPerSecond()}). */
+  public void recordGlobalStep(long step) {
     long now = nanoClock.getAsLong();
     synchronized (windowNanos) {
       windowNanos[windowNext] = now;
@@ -106,11 +121,6 @@ public final class TrainingStats implements RecoveryListener {
       }
     }
     globalStep = step;
-    lastStepNanos = durationNanos;
-    lastStepEndNanos = now;
-    // Single writer (the training thread): plain read-modify-write of the volatiles is enough.
-    totalStepNanos += durationNanos;
-    stepsCompleted++;
   }
 
   /**

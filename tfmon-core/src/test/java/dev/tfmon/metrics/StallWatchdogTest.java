@@ -70,9 +70,9 @@ class StallWatchdogTest {
         Training training = new Training("stall-trainer");
         AutoCloseable releaseOnFailure = blocking.release::countDown;
         StallWatchdog watchdog =
-            StallWatchdog.builder().stallTimeout(Duration.ofSeconds(1)).stats(stats).sink(reports::add).build()) {
+            StallWatchdog.builder().stallTimeout(Duration.ofSeconds(2)).stats(stats).sink(reports::add).build()) {
       Model model = Model.build(g);
-      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "stall-run").stats(stats).registerMBean(false).build();
+      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "stall-run").stats(stats).registerMBean(false).fetchEveryNRuns(1).build();
       // The watchdog first, so that its beforeRun marks the run before the blocking hook's.
       Future<Training.Outcome> run = training.start(g, model, metrics, List.of(watchdog, blocking, metrics), 20);
 
@@ -80,8 +80,8 @@ class StallWatchdogTest {
       assertThat(report).as("a stall report").isNotNull();
       assertThat(report.kind()).isEqualTo(StallReport.Kind.STEP);
       assertThat(report.runName()).isEqualTo("stall-run");
-      assertThat(report.limit()).isEqualTo(Duration.ofSeconds(1));
-      assertThat(report.stalledFor()).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(report.limit()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(report.stalledFor()).isGreaterThan(Duration.ofSeconds(2));
       // Four runs completed; the fifth is stuck in the blocking hook. TrainOps.minimize does not
       // order its increment after the global step's read tensor, so run 4 read 3 or 4.
       assertThat(report.lastGlobalStep()).isEqualTo(stats.globalStep()).isIn(3L, 4L);
@@ -93,7 +93,7 @@ class StallWatchdogTest {
       assertThat(inFlight.runningFor()).isPositive();
       assertThat(report.summary())
           .startsWith("training run 'stall-run' stalled: no step completed for ")
-          .contains("(stall timeout 1.0 s); last global step " + stats.globalStep() + "; run() in flight for ")
+          .contains("(stall timeout 2.0 s); last global step " + stats.globalStep() + "; run() in flight for ")
           .endsWith(" on thread \"stall-trainer\" fetching [] with targets [train_op]");
       // The dump leads with the training thread and shows where it waits.
       assertThat(report.threadDump()).startsWith("thread dump:\n\"stall-trainer\" #");
@@ -137,7 +137,7 @@ class StallWatchdogTest {
                 .sink(reports::add)
                 .build()) {
       Model model = Model.build(g);
-      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "slow-run").stats(stats).registerMBean(false).build();
+      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "slow-run").stats(stats).registerMBean(false).fetchEveryNRuns(1).build();
       long[] quietChecks = {0};
       // Each run takes 0.9 s of the fake clock (run 20 takes 1.5 s); the watchdog is checked in
       // the middle of every run, when the time since the last completed step is the longest.
@@ -189,7 +189,7 @@ class StallWatchdogTest {
                 .sink(reports::add)
                 .build()) {
       Model model = Model.build(g);
-      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "close-run").stats(stats).registerMBean(false).build();
+      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "close-run").stats(stats).registerMBean(false).fetchEveryNRuns(1).build();
       Future<Training.Outcome> run = training.start(g, model, metrics, List.of(watchdog, blockingEnd, metrics), 5);
 
       StallReport report = reports.poll(DEADLINE.toSeconds(), TimeUnit.SECONDS);
