@@ -97,7 +97,7 @@ public final class TrainingMeters implements MeterBinder, AutoCloseable {
     gauge(registry, "tfmon.global.step", "the global step read in the last run", null, TrainingStats::globalStep);
     add(FunctionCounter.builder("tfmon.steps", stats, TrainingStats::stepsCompleted)
         .description("completed runs").tags(tags).register(registry));
-    gauge(registry, "tfmon.steps.per.second", "global steps per second over the recent runs", "steps/s", TrainingStats::stepsPerSecond);
+    gauge(registry, "tfmon.steps.per.second", "global steps per second over the recent runs", null, TrainingStats::stepsPerSecond);
     add(FunctionTimer.builder("tfmon.step.duration", stats, TrainingStats::stepsCompleted,
             s -> s.totalStepTime().toNanos(), TimeUnit.NANOSECONDS)
         .description("duration of the completed runs").tags(tags).register(registry));
