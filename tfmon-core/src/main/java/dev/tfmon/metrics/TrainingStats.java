@@ -179,7 +179,7 @@ public final class TrainingStats implements RecoveryListener {
 
   // ----------------------------------------------------------------------------------- readers
 
-  /** The global step read in the last run (TensorFlow 1.x hooks' stale value), or -1 before any. */
+  /** The last global step recorded (read by a run, before or after its own increment), or -1. */
   public long globalStep() {
     return globalStep;
   }
