@@ -41,6 +41,7 @@ class HookedSessionTest {
     }
   }
 
+  // Scenario MST-051.
   @Test
   void runPassesEveryArgumentUnchanged_MST051() {
     try (Graph g = new Graph()) {
@@ -67,6 +68,7 @@ class HookedSessionTest {
     }
   }
 
+  // Scenario MST-052.
   @Test
   void callsOnlyBeforeAndAfterRunWithEmptyValues_MST052() {
     try (Graph g = new Graph()) {
@@ -94,6 +96,7 @@ class HookedSessionTest {
     }
   }
 
+  // Scenario MST-053.
   @Test
   void shouldStopOnceAHookRequestsIt_MST053() {
     try (Graph g = new Graph()) {
@@ -116,6 +119,7 @@ class HookedSessionTest {
     }
   }
 
+  // Scenario MST-054.
   @Test
   void hooksGetTheirOwnFetchesAndTheCallerOnlyItsOwn_MST054() {
     try (Graph g = new Graph()) {
@@ -158,6 +162,7 @@ class HookedSessionTest {
     }
   }
 
+  // Scenario MST-055.
   @Test
   void onlyHooksFeed_MST055() {
     try (Graph g = new Graph()) {
@@ -178,6 +183,7 @@ class HookedSessionTest {
     }
   }
 
+  // Scenario MST-057.
   @Test
   void twoHooksFeedingOneTensorIsAnError_MST057() {
     try (Graph g = new Graph()) {
