@@ -115,7 +115,8 @@ final class HookTesting {
    * (ordered after the step's read tensor).
    */
   static final class StepModel implements AutoCloseable {
-    final Graph graph = new Graph();
+    final Graph graph;
+    private boolean ownsGraph = true;
     final Scaffold scaffold;
     final Operation train;
     final org.tensorflow.Output<TInt64> newStep;
@@ -123,13 +124,28 @@ final class HookTesting {
     NativeSession session;
 
     StepModel(long amount) {
+      this(new Graph(), amount);
+    }
+
+    /** A model over {@code g}, whose global step exists already; closing it does not close {@code g}. */
+    static StepModel on(Graph g) {
+      StepModel m = new StepModel(g, 1);
+      m.ownsGraph = false;
+      return m;
+    }
+
+    private StepModel(Graph g, long amount) {
+      this.graph = g;
       GlobalStep.getOrCreate(graph);
       train = GlobalStep.increment(graph, amount);
       Ops tf = Ops.create(graph);
       newStep = tf.withName("new_step").placeholder(TInt64.class).output();
       @SuppressWarnings("unchecked")
       org.tensorflow.Output<TInt64> ref = (org.tensorflow.Output<TInt64>) GlobalStep.get(graph).orElseThrow().variable();
-      assignStep = tf.withName("assign_step").assign(ref, newStep).op();
+      assignStep =
+          GlobalStep.get(graph).orElseThrow().isResource()
+              ? tf.withName("assign_step").assignVariableOp(ref, newStep).op()
+              : tf.withName("assign_step").assign(ref, newStep).op();
       scaffold = Scaffold.of(graph);
     }
 
@@ -180,15 +196,22 @@ final class HookTesting {
       if (session != null) {
         session.close();
       }
-      graph.close();
+      if (ownsGraph) {
+        graph.close();
+      }
     }
   }
 
   /** The global step stored in the newest checkpoint of {@code dir}. */
   static long checkpointStep(Path dir) {
+    return checkpointStep(dir, "global_step");
+  }
+
+  /** Variable {@code name} in the newest checkpoint of {@code dir}. */
+  static long checkpointStep(Path dir, String name) {
     String latest = Checkpoints.latestCheckpoint(dir).orElseThrow(() -> new AssertionError("no checkpoint in " + dir));
     try (CheckpointReader reader = CheckpointReader.open(latest);
-        Tensor t = reader.read("global_step")) {
+        Tensor t = reader.read(name)) {
       return ((TInt64) t).getLong();
     }
   }
