@@ -202,6 +202,31 @@ final class HookTesting {
     }
   }
 
+  /** Creates a resource-variable global step named {@code name}, listed in collection global_step. */
+  static void resourceGlobalStep(Graph g, String name) {
+    org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(g);
+    org.tensorflow.GraphOperation handle =
+        g.opBuilder("VarHandleOp", name, tf.scope())
+            .setAttr("dtype", org.tensorflow.proto.DataType.DT_INT64)
+            .setAttr("shape", org.tensorflow.ndarray.Shape.scalar())
+            .setAttr("shared_name", name)
+            .build();
+    org.tensorflow.GraphOperation zero;
+    try (TInt64 z = TInt64.scalarOf(0)) {
+      zero = g.opBuilder("Const", name + "/Initializer/zeros", tf.scope()).setAttr("dtype", org.tensorflow.proto.DataType.DT_INT64).setAttr("value", z).build();
+    }
+    org.tensorflow.GraphOperation init =
+        g.opBuilder("AssignVariableOp", name + "/Assign", tf.scope())
+            .addInput(handle.output(0)).addInput(zero.output(0)).setAttr("dtype", org.tensorflow.proto.DataType.DT_INT64).build();
+    org.tensorflow.GraphOperation read =
+        g.opBuilder("ReadVariableOp", name + "/Read/ReadVariableOp", tf.scope())
+            .addInput(handle.output(0)).setAttr("dtype", org.tensorflow.proto.DataType.DT_INT64).build();
+    dev.tfmon.graph.GraphVariable step =
+        new dev.tfmon.graph.GraphVariable(handle.output(0), init, read.output(0), zero.output(0), false);
+    dev.tfmon.graph.GraphCollections.of(g).add(dev.tfmon.graph.CollectionKeys.GLOBAL_VARIABLES, step);
+    dev.tfmon.graph.GraphCollections.of(g).add(dev.tfmon.graph.CollectionKeys.GLOBAL_STEP, step);
+  }
+
   /** The global step stored in the newest checkpoint of {@code dir}. */
   static long checkpointStep(Path dir) {
     return checkpointStep(dir, "global_step");
