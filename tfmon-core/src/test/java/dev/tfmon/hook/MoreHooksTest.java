@@ -24,6 +24,7 @@ import org.tensorflow.types.TInt32;
 /** GlobalStepWaiterHook, FinalOpsHook, FeedFnHook and NanTensorHook. */
 class MoreHooksTest {
 
+  // BHT-56
   @Test
   void bht56_notWaitForStepZero() {
     try (Graph g = new Graph()) {
@@ -58,6 +59,7 @@ class MoreHooksTest {
     }
   }
 
+  // BHT-58
   @Test
   void bht58_finalOpsIsScalarTensor() {
     try (Graph g = new Graph(); NativeSession s = NativeSession.open(g)) {
@@ -69,6 +71,7 @@ class MoreHooksTest {
     }
   }
 
+  // BHT-59
   @Test
   void bht59_finalOpsIsTensor() {
     try (Graph g = new Graph(); NativeSession s = NativeSession.open(g)) {
@@ -79,6 +82,7 @@ class MoreHooksTest {
     }
   }
 
+  // BHT-61
   @Test
   void bht61_finalOpsWithDictionary() {
     try (Graph g = new Graph();
@@ -92,6 +96,7 @@ class MoreHooksTest {
     }
   }
 
+  // BHT-63
   @Test
   void bht63_feedingPlaceholder() {
     try (Graph g = new Graph(); NativeSession s = NativeSession.open(g)) {

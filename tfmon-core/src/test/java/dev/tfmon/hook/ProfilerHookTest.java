@@ -29,6 +29,7 @@ class ProfilerHookTest {
     SummaryWriterCache.clear();
   }
 
+  // BHT-64
   @Test
   void bht64_raiseInBothSecsAndSteps() {
     assertThatThrownBy(() -> ProfilerHook.builder().saveSecs(10).saveSteps(20).build())
@@ -36,6 +37,7 @@ class ProfilerHookTest {
         .hasMessageContaining("saveSecs (10.0) and saveSteps (20)");
   }
 
+  // BHT-65
   @Test
   void bht65_raiseInNoneSecsAndSteps() {
     assertThatThrownBy(() -> ProfilerHook.builder().build())
@@ -63,16 +65,19 @@ class ProfilerHookTest {
     }
   }
 
+  // BHT-66
   @Test
   void bht66_saveSecsDoesNotSaveInFirstStep() throws IOException {
     runs(ProfilerHook.builder().saveSecs(2).outputDir(dir).build(), new long[] {0});
   }
 
+  // BHT-68
   @Test
   void bht68_saveStepsDoesNotSaveInFirstStep() throws IOException {
     runs(ProfilerHook.builder().saveSteps(1).outputDir(dir).build(), new long[] {0});
   }
 
+  // BHT-69
   @Test
   void bht69_saveStepsSavesPeriodically() throws IOException {
     runs(ProfilerHook.builder().saveSteps(2).outputDir(dir).build(), new long[] {0, 1, 1, 2, 2});
