@@ -41,7 +41,7 @@ import org.tensorflow.types.TString;
  *
  * <p>Lines for the tests: {@code READY grpc://...}; {@code SESSION n at=<epoch ms>} when session n
  * was created; {@code FIRST session=n step=s at=<epoch ms>} after the first successful step of
- * session n; {@code STEP s loss=l}; {@code RECOVERED cause=CODE before=s after=s took=ms}; {@code
+ * session n; {@code STEP step=s loss=l}; {@code RECOVERED cause=CODE before=s after=s took=ms}; {@code
  * SAVED step=s}; {@code DONE step=s loss=l first_loss=l}.
  *
  * <p>Arguments: {@code --cluster job=a,b;job=c --task i --last-step n --model-dir d [--save-every
@@ -193,7 +193,7 @@ public final class ClusterTrainerMain {
         print("FIRST session=" + sessions + " step=" + step + " at=" + System.currentTimeMillis());
       }
       if (++runs % printEvery == 0) {
-        print("STEP " + step + " loss=" + loss);
+        print("STEP step=" + step + " loss=" + loss);
       }
       if (step >= last) {
         context.requestStop();
