@@ -42,10 +42,11 @@ import org.tensorflow.types.TString;
  * <p>Lines for the tests: {@code READY grpc://...}; {@code SESSION n at=<epoch ms>} when session n
  * was created; {@code FIRST session=n step=s at=<epoch ms>} after the first successful step of
  * session n; {@code STEP step=s loss=l}; {@code RECOVERED cause=CODE before=s after=s took=ms}; {@code
- * SAVED step=s}; {@code DONE step=s loss=l first_loss=l}.
+ * SAVED step=s}; {@code DONE step=s loss=l first_loss=l}; {@code FAILED Type: message} (then
+ * exit status 1).
  *
  * <p>Arguments: {@code --cluster job=a,b;job=c --task i --last-step n --model-dir d [--save-every
- * n] [--print-every n]}.
+ * n] [--print-every n] [--max-wait-secs n]}.
  */
 public final class ClusterTrainerMain {
   private ClusterTrainerMain() {}
@@ -62,6 +63,7 @@ public final class ClusterTrainerMain {
     Path modelDir = Path.of(opts.get("--model-dir"));
     long saveEvery = Long.parseLong(opts.getOrDefault("--save-every", "100"));
     long printEvery = Long.parseLong(opts.getOrDefault("--print-every", "20"));
+    long maxWaitSecs = Long.parseLong(opts.getOrDefault("--max-wait-secs", "90"));
     boolean chief = task == 0;
 
     TaskServer server = TaskServer.start(spec, "worker", task);
@@ -81,7 +83,7 @@ public final class ClusterTrainerMain {
               : WorkerSessionCreator.builder(scaffold)
                   .master(server.target())
                   .config(placement.sessionConfig(task))
-                  .maxWait(Duration.ofSeconds(90))
+                  .maxWait(Duration.ofSeconds(maxWaitSecs))
                   .recoveryWait(Duration.ofMillis(200))
                   .build();
       Progress progress = new Progress(model, lastStep, printEvery);
@@ -110,6 +112,9 @@ public final class ClusterTrainerMain {
       try (MonitoredSession session = builder.build()) {
         SessionRunArgs trainArgs = SessionRunArgs.builder().target(model.train()).build();
         session.runUntilStopped(s -> s.run(trainArgs).close());
+      } catch (RuntimeException e) {
+        print("FAILED " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        System.exit(1);
       } finally {
         if (duties != null) {
           duties.writer.close();

@@ -34,6 +34,10 @@ class DistributedTrainingTest {
   @TempDir Path modelDir;
 
   static LocalCluster cluster(Path modelDir, long lastStep, long saveEvery) {
+    return cluster(modelDir, lastStep, saveEvery, 90);
+  }
+
+  static LocalCluster cluster(Path modelDir, long lastStep, long saveEvery, long maxWaitSecs) {
     List<String> jvm = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     LocalCluster.TaskCommand server = LocalCluster.serverCommand(jvm);
     return LocalCluster.builder()
@@ -51,7 +55,8 @@ class DistributedTrainingTest {
                             "--task", Integer.toString(task),
                             "--last-step", Long.toString(lastStep),
                             "--model-dir", modelDir.toString(),
-                            "--save-every", Long.toString(saveEvery))))
+                            "--save-every", Long.toString(saveEvery),
+                            "--max-wait-secs", Long.toString(maxWaitSecs))))
         .startTimeout(START)
         .reserve();
   }
@@ -98,6 +103,26 @@ class DistributedTrainingTest {
       List<ScalarPoint> loss = scalars.get("loss");
       assertThat(loss).hasSizeGreaterThanOrEqualTo(3);
       assertThat(loss.get(loss.size() - 1).value()).isLessThan(loss.get(0).value());
+    }
+  }
+
+  @Test
+  void aNonChiefWithoutAChiefGivesUpAfterItsMaxWait() {
+    try (LocalCluster cluster = cluster(modelDir, 10, 100, 2)) {
+      cluster.start("ps", 0);
+      TaskProcess worker = cluster.start("worker", 1);
+      // SM-6: the wait is bounded by max wait and each retry is logged
+      String failed = worker.awaitLine("FAILED ", TRAIN);
+      assertThat(failed)
+          .isEqualTo(
+              "FAILED DeadlineExceededException: DEADLINE_EXCEEDED: Session was not ready after"
+                  + " waiting 2 secs.");
+      assertThat(worker.transcript())
+          .anyMatch(
+              l ->
+                  l.startsWith(
+                      WAITING
+                          + ". Ready_for_local_init_op: Variables not initialized: global_step, w, b"));
     }
   }
 }
