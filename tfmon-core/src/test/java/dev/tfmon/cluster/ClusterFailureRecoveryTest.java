@@ -96,7 +96,7 @@ class ClusterFailureRecoveryTest {
       long psBackAt = System.currentTimeMillis();
 
       // SCR-5: the chief's new session restores the latest checkpoint; SCR-4/SM-6: the other
-      // worker waits for the model to be ready again
+      // worker only waits for the model to be ready again
       String chiefFirst = awaitFirstStepOfSession(chief, 2);
       String workerFirst = awaitFirstStepOfSession(worker, 2);
       assertBothFinish(cluster);
@@ -112,7 +112,9 @@ class ClusterFailureRecoveryTest {
       assertThat(restored).isGreaterThanOrEqualTo(savedBeforeKill);
       assertThat(String.join("\n", chief.transcript()))
           .contains("Restored model from " + modelDir.resolve("model.ckpt-"));
-      assertThat(String.join("\n", worker.transcript())).contains("Waiting for model to be ready");
+      // the other worker never restores nor initializes; whether it had to wait for the chief
+      // depends on who gets there first
+      assertThat(String.join("\n", worker.transcript())).doesNotContain("Restored model");
 
       long chiefMs = number(chiefFirst, "at") - psBackAt;
       long workerMs = number(workerFirst, "at") - psBackAt;
