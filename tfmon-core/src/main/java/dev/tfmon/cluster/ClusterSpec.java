@@ -237,7 +237,7 @@ public record ClusterSpec(Map<String, List<String>> jobs) {
 
   /** The addresses of {@code job}'s tasks. */
   public List<String> addresses(String job) {
-    List<String> addresses = jobs.get(job);
+    List<String> addresses = job == null ? null : jobs.get(job);
     if (addresses == null) {
       throw new IllegalArgumentException(
           "no job \"" + job + "\" in the cluster; jobs are " + jobs.keySet());

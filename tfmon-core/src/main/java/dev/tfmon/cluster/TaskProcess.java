@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One child process of a {@link LocalCluster}: its output (standard output and error merged) is
@@ -23,6 +25,7 @@ import java.util.function.BiConsumer;
  * }</pre>
  */
 public final class TaskProcess {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskProcess.class);
   private static final String EOF = "\u0000EOF";
   private static final int TRANSCRIPT_TAIL = 60;
 
@@ -43,7 +46,12 @@ public final class TaskProcess {
                 for (String line; (line = r.readLine()) != null; ) {
                   transcript.add(line);
                   lines.add(line);
-                  listener.accept(name, line);
+                  try {
+                    listener.accept(name, line);
+                  } catch (RuntimeException e) {
+                    // a failing listener must not stop the reading, or the child blocks on a full pipe
+                    LOG.warn("output listener failed on a line of {}", name, e);
+                  }
                 }
               } catch (IOException ignored) {
                 // the process died under us; the EOF marker below tells waiters

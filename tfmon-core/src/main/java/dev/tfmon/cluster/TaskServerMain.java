@@ -21,7 +21,8 @@ import java.util.Optional;
  * prints one line {@value #READY_PREFIX}{@code grpc://host:port /job:ps/task:0} on standard output.
  * With {@code --exit-on-stdin-eof} the process also exits when its standard input closes, so a
  * parent that dies takes its children along ({@link LocalCluster} passes it). Bad arguments print
- * the reason and the usage on standard error and exit with status 2.
+ * the reason and the usage on standard error and exit with status 2; a server TensorFlow cannot
+ * start (a taken port) prints the reason and exits with status 1.
  */
 public final class TaskServerMain {
   /** The start of the line printed once the server is up. */
@@ -49,7 +50,14 @@ public final class TaskServerMain {
     if (options.exitOnStdinEof()) {
       exitOnStdinEof();
     }
-    TaskServer server = TaskServer.start(options.cluster(), options.job(), options.task());
+    TaskServer server;
+    try {
+      server = TaskServer.start(options.cluster(), options.job(), options.task());
+    } catch (IllegalStateException e) {
+      System.err.println("TaskServerMain: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     printReady(System.out, server);
     server.join();
   }

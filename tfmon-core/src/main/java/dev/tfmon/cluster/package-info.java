@@ -32,8 +32,9 @@
  *           .config(placement.sessionConfig(me.taskIndex())).checkpointDir(dir).build()
  *       : WorkerSessionCreator.builder(scaffold).master(server.target())
  *           .config(placement.sessionConfig(me.taskIndex())).maxWait(Duration.ofMinutes(30)).build();
+ *   SessionRunArgs step = SessionRunArgs.builder().target(train).build();
  *   try (MonitoredSession session = MonitoredSession.builder(creator).hooks(...).build()) {
- *     session.runUntilStopped(s -> s.run(train));
+ *     session.runUntilStopped(s -> s.run(step).close());
  *   }
  * }
  * }</pre>

@@ -134,6 +134,8 @@ class ClusterSpecTest {
         .hasMessage("expected a task index of job \"worker\" in 0..1, but got 2");
     assertThatThrownBy(() -> spec.target("ps", -1))
         .hasMessage("expected a task index of job \"ps\" in 0..0, but got -1");
+    assertThatThrownBy(() -> new TfConfig(spec, null, 0))
+        .hasMessage("no job \"null\" in the cluster; jobs are [ps, worker]");
   }
 
   @Test

@@ -147,8 +147,8 @@ class LocalClusterTest {
               .start();
       String busyOut = new String(busy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(busy.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(busy.exitValue()).as(busyOut).isNotZero();
-      assertThat(busyOut).contains("could not start /job:ps/task:0 on " + address);
+      assertThat(busy.exitValue()).as(busyOut).isEqualTo(1);
+      assertThat(busyOut).contains("TaskServerMain: could not start /job:ps/task:0 on " + address);
     } catch (IOException e) {
       throw new AssertionError(e);
     }
