@@ -8,8 +8,8 @@ import org.tensorflow.Server;
  * One task of a TensorFlow cluster served in this process by TensorFlow's own gRPC runtime
  * ({@code org.tensorflow.Server}). Sessions reach it at {@link #target()}.
  *
- * <p>TensorFlow cannot stop a started server (its {@code Server.stop()} answers "clean shutdown is
- * not implemented"), so a task lives as long as its JVM: run each task in its own process (see
+ * <p>TensorFlow cannot stop a started server (its {@code Server.stop()} fails: the C runtime has no
+ * clean shutdown of a gRPC server), so a task lives as long as its JVM: run each task in its own process (see
  * {@link TaskServerMain} and {@link LocalCluster}) and end it by killing the process. For the same
  * reason this class is not {@code AutoCloseable}.
  *
