@@ -59,6 +59,7 @@ public final class MonitoredTrainingSession {
     private Duration stopGracePeriod = Duration.ofSeconds(120);
     private long logStepCountSteps = 100;
     private Duration maxWait = Duration.ofSeconds(7200);
+    private Duration recoveryWait = Duration.ofSeconds(30);
     private Path summaryDir;
     private boolean saveGraphDef = true;
     private RecoveryPolicy recoveryPolicy;
@@ -161,6 +162,19 @@ public final class MonitoredTrainingSession {
       return this;
     }
 
+    /**
+     * How often a worker checks whether the chief has made the model ready, and a chief whether a
+     * checkpoint appeared (default 30 s, TF 1.x's {@code recovery_wait_secs}). Beyond TF 1.x: a
+     * shorter wait makes a recovering worker rejoin sooner.
+     */
+    public Builder recoveryWait(Duration wait) {
+      if (Objects.requireNonNull(wait, "recoveryWait").isNegative()) {
+        throw new IllegalArgumentException("expected a non-negative recoveryWait, but got " + wait);
+      }
+      this.recoveryWait = wait;
+      return this;
+    }
+
     /** Where summaries go (default: the checkpoint directory). */
     public Builder summaryDir(Path dir) {
       this.summaryDir = dir;
@@ -223,7 +237,7 @@ public final class MonitoredTrainingSession {
       List<SessionRunHook> all = new ArrayList<>();
       if (isChief) {
         ChiefSessionCreator.Builder chief =
-            ChiefSessionCreator.builder(sc).master(master).config(config);
+            ChiefSessionCreator.builder(sc).master(master).config(config).recoveryWait(recoveryWait);
         if (checkpointDir != null) {
           chief.checkpointDir(checkpointDir);
         }
@@ -231,7 +245,13 @@ public final class MonitoredTrainingSession {
         all.addAll(chiefOnlyHooks);
         all.addAll(defaultHooks(sc));
       } else {
-        creator = WorkerSessionCreator.builder(sc).master(master).config(config).maxWait(maxWait).build();
+        creator =
+            WorkerSessionCreator.builder(sc)
+                .master(master)
+                .config(config)
+                .maxWait(maxWait)
+                .recoveryWait(recoveryWait)
+                .build();
       }
       all.addAll(hooks);
       MonitoredSession.Builder<MonitoredSession> b =
