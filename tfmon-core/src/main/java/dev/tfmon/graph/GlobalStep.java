@@ -66,11 +66,21 @@ public final class GlobalStep {
    * @throws IllegalArgumentException if the graph already has a global step
    */
   public static synchronized GraphVariable create(Graph graph) {
+    return create(graph, null);
+  }
+
+  /**
+   * {@link #create(Graph)} with the variable pinned to {@code device} (null: no device), e.g. a
+   * parameter server task so that every worker of a cluster shares one step.
+   *
+   * @throws IllegalArgumentException if the graph already has a global step
+   */
+  public static synchronized GraphVariable create(Graph graph, org.tensorflow.DeviceSpec device) {
     if (get(graph).isPresent() || graph.operation(NAME) != null) {
       throw new IllegalArgumentException("\"global_step\" already exists in this graph");
     }
     GraphFinalization.checkNotFinalized(graph, "the global step");
-    Ops tf = Ops.create(graph);
+    Ops tf = device == null ? Ops.create(graph) : Ops.create(graph).withDevice(device);
     Scope init = tf.withInitScope().scope();
     GraphOperation variable =
         graph

@@ -12,7 +12,6 @@ import org.tensorflow.Operation;
 import org.tensorflow.Output;
 import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.op.Op;
-import org.tensorflow.op.Ops;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
@@ -48,7 +47,10 @@ public final class TrainOps {
     Graph graph = (Graph) loss.env();
     GlobalStep.getOrCreate(graph);
     Op update = applyGradients(optimizer, loss, name + "_update");
-    Operation step = GlobalStep.incrementAfter(graph, 1, name, List.of(update.op()));
+    // After the updates, and after the step's read copy: hooks fetching that copy in the same run
+    // see the value before this increment (GS-7), never a value that repeats or skips.
+    Output<TInt64> stepRead = GlobalStep.readTensor(graph);
+    Operation step = GlobalStep.incrementAfter(graph, 1, name, List.of(update.op(), stepRead.op()));
     GraphCollections.of(graph).add(CollectionKeys.TRAIN_OP, step);
     return step;
   }

@@ -5,10 +5,10 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.graph.GraphFinalization;
 import dev.tfmon.graph.GraphVariable;
+import dev.tfmon.graph.VariableChecks;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +20,6 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.Output;
@@ -28,7 +27,6 @@ import org.tensorflow.Tensor;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.SaverDef;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TString;
 
 /**
@@ -117,14 +115,14 @@ public final class Scaffold {
     }
     if (readyOp == null) {
       readyOp =
-          getOrDefaultOutput("ready_op", CollectionKeys.READY_OP, () -> uninitialized(true, "report_uninitialized_variables"));
+          getOrDefaultOutput("ready_op", CollectionKeys.READY_OP, () -> uninitialized(true));
     }
     if (readyForLocalInitOp == null) {
       readyForLocalInitOp =
           getOrDefaultOutput(
               "ready_for_local_init_op",
               CollectionKeys.READY_FOR_LOCAL_INIT_OP,
-              () -> uninitialized(false, "report_uninitialized_variables_1"));
+              () -> uninitialized(false));
     }
     if (localInitOp == null) {
       localInitOp =
@@ -264,41 +262,15 @@ public final class Scaffold {
    * A 1-D string tensor of the names of uninitialized variables: every variable of the graph
    * ({@code includeLocal}) or only the global ones.
    */
-  private Output<TString> uninitialized(boolean includeLocal, String name) {
-    Ops tf = Ops.create(graph);
+  private Output<TString> uninitialized(boolean includeLocal) {
     Set<String> local = localVariableNames();
     List<Output<?>> variables = new ArrayList<>();
-    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
-      GraphOperation op = it.next();
-      String type = op.type();
-      if ((type.equals("VariableV2") || type.equals("VarHandleOp") || type.equals("Variable"))
-          && (includeLocal || !local.contains(op.name()))) {
-        variables.add(op.output(0));
+    for (Output<?> v : VariableChecks.allVariables(graph)) {
+      if (includeLocal || !local.contains(v.op().name())) {
+        variables.add(v);
       }
     }
-    if (variables.isEmpty()) {
-      return tf.withName(GraphNames.uniqueOpName(graph, name))
-          .constant(
-              org.tensorflow.ndarray.NdArrays.ofObjects(
-                  String.class, org.tensorflow.ndarray.Shape.of(0)))
-          .asOutput();
-    }
-    List<Operand<TBool>> flags = new ArrayList<>();
-    String[] names = new String[variables.size()];
-    for (int i = 0; i < variables.size(); i++) {
-      Output<?> v = variables.get(i);
-      names[i] = v.op().name();
-      flags.add(
-          v.op().type().equals("VarHandleOp")
-              ? tf.varIsInitializedOp(v)
-              : tf.isVariableInitialized(v));
-    }
-    // names[where(!initialized)]: Python uses boolean_mask, whose TF Java helper cannot be
-    // created inside a sub-scope; where + gather_nd is the same computation.
-    Ops scoped = tf.withSubScope(name);
-    Operand<TBool> notInitialized = scoped.math.logicalNot(scoped.stack(flags));
-    Operand<TString> all = scoped.constant(org.tensorflow.ndarray.StdArrays.ndCopyOf(names));
-    return scoped.gatherNd(all, scoped.where(notInitialized)).asOutput();
+    return VariableChecks.reportUninitialized(graph, variables);
   }
 
   @SuppressWarnings("unchecked")
@@ -345,13 +317,7 @@ public final class Scaffold {
   }
 
   private boolean hasVariables() {
-    for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
-      String type = it.next().type();
-      if (type.equals("VariableV2") || type.equals("VarHandleOp")) {
-        return true;
-      }
-    }
-    return false;
+    return !VariableChecks.allVariables(graph).isEmpty();
   }
 
 

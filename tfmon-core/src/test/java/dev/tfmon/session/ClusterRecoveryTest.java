@@ -115,8 +115,10 @@ class ClusterRecoveryTest {
         assertThat(runs).isGreaterThanOrEqualTo(15);
       }
       long psBackAt = restart.get().get(90, TimeUnit.SECONDS);
-      assertThat(sessionsCreated).hasValue(2);
+      // One session per recovery plus the first: hooks saw afterCreateSession each time. Under load
+      // a new session can be created before the restarted ps serves, and be lost again.
       assertThat(recoveries).isNotEmpty();
+      assertThat(sessionsCreated.get()).isEqualTo(recoveries.size() + 1).isGreaterThanOrEqualTo(2);
       assertThat(recoveries)
           .extracting(e -> e.cause().code())
           .allMatch(c -> c == StatusCode.UNAVAILABLE || c == StatusCode.ABORTED);

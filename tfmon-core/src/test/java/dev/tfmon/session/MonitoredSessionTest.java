@@ -44,6 +44,7 @@ import org.tensorflow.types.TInt32;
 
 class MonitoredSessionTest {
 
+  // Scenario MST-059.
   @Test
   void defaultsInitializeTheModel_MST059() {
     try (Graph g = new Graph()) {
@@ -54,11 +55,13 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-064.
   @Test
   void abortedRaisedByAHookRecreatesTheSessionAndRetriesTheStep_MST064() {
     retriesOnPreemption(() -> new AbortedException("Abort"));
   }
 
+  // Scenario MST-065.
   @Test
   void unavailableRaisedByAHookRecreatesTheSessionAndRetriesTheStep_MST065() {
     retriesOnPreemption(() -> new UnavailableException("Unavailable"));
@@ -95,6 +98,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-067.
   @Test
   void outOfRangeIsACleanEnd_MST067() {
     try (Graph g = new Graph()) {
@@ -123,6 +127,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-069.
   @Test
   void aRegularErrorPassesThroughWithoutRetry_MST069() {
     try (Graph g = new Graph()) {
@@ -148,6 +153,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-071.
   @Test
   void anErrorReportedToTheCoordinatorStopsAndSurfacesAtClose_MST071() {
     try (Graph g = new Graph()) {
@@ -165,6 +171,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-072.
   @Test
   void cleanExitClosesTheSession_MST072() {
     try (Graph g = new Graph()) {
@@ -183,6 +190,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-073.
   @Test
   void userErrorsInTheBodyReachTheCallerAndTheSessionCloses_MST073() {
     try (Graph g = new Graph()) {
@@ -203,6 +211,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-074, MST-075.
   @Test
   void graphIsTheCreatorsAndIsFinalizedOnlyWhileRunning_MST074_MST075() {
     try (Graph g = new Graph()) {
@@ -220,6 +229,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-077.
   @Test
   void runOptionsOfHooksAreMerged_MST077() {
     try (Graph g = new Graph()) {
@@ -280,6 +290,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-079.
   @Test
   void closeTwiceIsANoOp_deliberateChangeFromMST079() {
     // TF 1.x raises "Session is already closed" on the second close (MST-079); tfmon follows
@@ -295,6 +306,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-080.
   @Test
   void stepFnRunsWithHooks_MST080() {
     try (Graph g = new Graph()) {
@@ -310,6 +322,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-081, MST-083.
   @Test
   void aStepRequestingStopEndsTheLoopCleanly_MST081_MST083() {
     try (Graph g = new Graph()) {
@@ -330,6 +343,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-084.
   @Test
   void stepFnReturnsWhatTheStepReturns_MST084() {
     try (Graph g = new Graph()) {
@@ -389,16 +403,19 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-088.
   @Test
   void stepFnMixesRawAndHookedRuns_MST088() {
     stepFnMergesHookFetches((g, h) -> MonitoredSession.builder(g).hook(h).build());
   }
 
+  // Scenario MST-089.
   @Test
   void stepFnHasTheSameHookBehaviourWithoutRecovery_MST089() {
     stepFnMergesHookFetches((g, h) -> SingularMonitoredSession.builder(g).hook(h).build());
   }
 
+  // Scenario MST-090.
   @Test
   void aStepThatStopsAtOnceCallsNoHook_MST090() {
     try (Graph g = new Graph()) {
@@ -413,6 +430,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-091.
   @Test
   void anAbortedStepFunctionIsCalledAgainOnANewSession_MST091() {
     try (Graph g = new Graph()) {
@@ -441,6 +459,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-042, MST-045.
   @Test
   void abortedReportedThroughTheCoordinatorRecreatesTheSession_MST042_MST045() {
     try (Graph g = new Graph()) {
@@ -474,6 +493,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-046, MST-049.
   @Test
   void aFatalErrorReportedThroughTheCoordinatorStopsAndSurfacesAtClose_MST046_MST049() {
     try (Graph g = new Graph()) {
@@ -495,6 +515,7 @@ class MonitoredSessionTest {
     }
   }
 
+  // Scenario MST-050.
   @Test
   void aSessionStuckAfterACoordinatorAbortIsRecreated_MST050() {
     try (Graph g = new Graph()) {
@@ -504,6 +525,34 @@ class MonitoredSessionTest {
           MonitoredSession.builder(creator).hook(new Fixtures.FailTrainingAfterCoordinatorStopped(2)).build()) {
         assertThat(stepWithHooks(s, f, 51)).isEqualTo(51);
         assertThat(stepWithHooks(s, f, 42)).isEqualTo(42);
+        assertThat(s.shouldStop()).isFalse();
+        assertThat(creator.count).hasValue(2);
+      }
+    }
+  }
+
+  // Scenario MST-048. Python swaps in a seam so that raw runs pass through hooks; in Java the raw
+  // session is the real one, so the Aborted is reported by the step itself after its raw run, and
+  // the monitored session must notice it at the next shouldStop() and rebuild the session.
+  @Test
+  void anAbortedReportedWhileTheStepUsesTheRawSessionRecreatesIt_MST048() {
+    try (Graph g = new Graph()) {
+      ConstAndIdentity f = ConstAndIdentity.build(g);
+      CountingSessionCreator creator = new CountingSessionCreator(g);
+      FakeHook watcher = new FakeHook();
+      try (MonitoredSession s = MonitoredSession.builder(creator).hook(watcher).build()) {
+        int first =
+            s.runStepFn(
+                step -> {
+                  int v = runFed(new RawSessionLayer(step.session()), f, 51);
+                  watcher.lastCoordinator.requestStop(new AbortedException("Aborted at N"));
+                  return v;
+                });
+        assertThat(first).isEqualTo(51);
+        assertThat(s.shouldStop()).isFalse();
+        assertThat(creator.count).hasValue(2);
+        int second = s.runStepFn(step -> runFed(new RawSessionLayer(step.session()), f, 42));
+        assertThat(second).isEqualTo(42);
         assertThat(s.shouldStop()).isFalse();
         assertThat(creator.count).hasValue(2);
       }

@@ -26,6 +26,7 @@ import org.tensorflow.types.TInt32;
 /** The wrapper layers one by one: WrappedSession, CoordinatedSession, RecoverableSession. */
 class SessionLayersTest {
 
+  // Scenario MST-025, MST-031, MST-039.
   @Test
   void wrapperReportsGraphAndTargetOfTheRawSession_MST025_MST031_MST039() {
     try (Graph g = new Graph()) {
@@ -45,6 +46,7 @@ class SessionLayersTest {
     }
   }
 
+  // Scenario MST-026, MST-029.
   @Test
   void shouldStopIsTrueOnceClosedAndCloseTwiceIsFine_MST026_MST029() {
     try (Graph g = new Graph()) {
@@ -61,6 +63,7 @@ class SessionLayersTest {
     }
   }
 
+  // Scenario MST-027.
   @Test
   void shouldStopConsultsTheSubclassCheck_MST027() {
     try (Graph g = new Graph();
@@ -81,6 +84,7 @@ class SessionLayersTest {
     }
   }
 
+  // Scenario MST-030, MST-032, MST-040.
   @Test
   void fetchesAndFeedsPassThroughEachLayer_MST030_MST032_MST040() {
     try (Graph g = new Graph()) {
@@ -97,6 +101,7 @@ class SessionLayersTest {
     }
   }
 
+  // Scenario MST-033, MST-034.
   @Test
   void coordinatedSessionStopsWhenTheCoordinatorStopsOrItCloses_MST033_MST034() {
     try (Graph g = new Graph()) {
@@ -118,6 +123,7 @@ class SessionLayersTest {
     }
   }
 
+  // Scenario MST-037.
   @Test
   void closingTheCoordinatedSessionStopsItsThreads_MST037() throws Exception {
     try (Graph g = new Graph()) {

@@ -18,6 +18,7 @@ import org.tensorflow.types.TInt32;
 
 class SingularMonitoredSessionTest {
 
+  // Scenario MST-095.
   @Test
   void initializesTheModelByDefault_MST095() {
     try (Graph g = new Graph()) {
@@ -28,6 +29,7 @@ class SingularMonitoredSessionTest {
     }
   }
 
+  // Scenario MST-097.
   @Test
   void outOfRangeIsACleanEnd_MST097() {
     try (Graph g = new Graph()) {
@@ -53,6 +55,7 @@ class SingularMonitoredSessionTest {
     }
   }
 
+  // Scenario MST-098.
   @Test
   void anErrorReportedToTheCoordinatorLetsRunsGoOnAndSurfacesAtClose_MST098() {
     try (Graph g = new Graph()) {
@@ -81,6 +84,7 @@ class SingularMonitoredSessionTest {
     }
   }
 
+  // Scenario MST-100, MST-101.
   @Test
   void graphAndRawSession_MST100_MST101() {
     try (Graph g = new Graph()) {

@@ -1,0 +1,117 @@
+package dev.tfmon.cluster;
+
+import java.util.Map;
+import java.util.Optional;
+import org.tensorflow.proto.ServerDef;
+
+/**
+ * The {@code TF_CONFIG} environment variable in TensorFlow's format: the cluster and this process's
+ * task, e.g. {@code {"cluster": {"ps": ["h0:2222"], "worker": ["h1:2222", "h2:2222"]}, "task":
+ * {"type": "worker", "index": 0}}}. Other top-level keys ({@code "environment"}, {@code "rpc_layer"})
+ * are ignored, as TensorFlow's estimators ignore what they do not use.
+ *
+ * <pre>{@code
+ * TfConfig config = TfConfig.fromEnvironment().orElseThrow();
+ * try (TaskServer server = TaskServer.start(config.cluster(), config.taskType(), config.taskIndex())) {
+ *   boolean chief = config.isChief();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * @param cluster the cluster
+ * @param taskType this task's job name; it must be a job of the cluster
+ * @param taskIndex this task's index within its job
+ */
+public record TfConfig(ClusterSpec cluster, String taskType, int taskIndex) {
+  /** The name of the environment variable. */
+  public static final String ENV = "TF_CONFIG";
+
+  public TfConfig {
+    if (cluster == null) {
+      throw new IllegalArgumentException("expected a cluster, but got null");
+    }
+    // address() names the job and the valid range when the task is not in the cluster
+    cluster.address(taskType, taskIndex);
+  }
+
+  /**
+   * Parses a {@code TF_CONFIG} document.
+   *
+   * @throws IllegalArgumentException for invalid JSON, a missing or bad {@code cluster} or {@code
+   *     task}, or a task not in the cluster; the message names the bad key and value
+   */
+  public static TfConfig parse(String json) {
+    Object root = Json.parse(json);
+    if (!(root instanceof Map)) {
+      throw new IllegalArgumentException(
+          "expected TF_CONFIG to be a JSON object, but got " + ClusterSpec.describe(root));
+    }
+    Map<?, ?> map = (Map<?, ?>) root;
+    if (!map.containsKey("cluster")) {
+      throw new IllegalArgumentException("TF_CONFIG has no \"cluster\"; keys are " + map.keySet());
+    }
+    ClusterSpec cluster = ClusterSpec.fromJsonValue(map.get("cluster"), "\"cluster\"");
+    Object task = map.get("task");
+    if (!(task instanceof Map)) {
+      throw new IllegalArgumentException(
+          "expected TF_CONFIG \"task\" to be an object with \"type\" and \"index\", but got "
+              + (task == null ? "nothing" : ClusterSpec.describe(task)));
+    }
+    Object type = ((Map<?, ?>) task).get("type");
+    Object index = ((Map<?, ?>) task).get("index");
+    if (!(type instanceof String)) {
+      throw new IllegalArgumentException(
+          "expected TF_CONFIG task \"type\" to be a job name string, but got "
+              + (type == null ? "nothing" : ClusterSpec.describe(type)));
+    }
+    if (index == null) {
+      // TensorFlow defaults a missing index to 0
+      index = 0L;
+    }
+    if (!(index instanceof Long) || (Long) index < 0 || (Long) index > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "expected TF_CONFIG task \"index\" to be a non-negative integer, but got "
+              + ClusterSpec.describe(index));
+    }
+    return new TfConfig(cluster, (String) type, (int) (long) (Long) index);
+  }
+
+  /** {@link #parse} of the {@code TF_CONFIG} environment variable; empty if it is unset or blank. */
+  public static Optional<TfConfig> fromEnvironment() {
+    return fromEnvironment(System.getenv());
+  }
+
+  /** {@link #parse} of {@code TF_CONFIG} in {@code environment}; empty if unset or blank. */
+  public static Optional<TfConfig> fromEnvironment(Map<String, String> environment) {
+    String value = environment.get(ENV);
+    if (value == null || value.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(parse(value));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad " + ENV + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether this task is the chief, by TensorFlow's rule: task 0 of job {@code chief}, or, when
+   * the cluster has no {@code chief} job, task 0 of job {@code worker}.
+   */
+  public boolean isChief() {
+    if (cluster.hasJob("chief")) {
+      return taskType.equals("chief") && taskIndex == 0;
+    }
+    return taskType.equals("worker") && taskIndex == 0;
+  }
+
+  /** This task's session target, {@code grpc://host:port}. */
+  public String target() {
+    return cluster.target(taskType, taskIndex);
+  }
+
+  /** The {@code ServerDef} of this task. */
+  public ServerDef toServerDef() {
+    return cluster.toServerDef(taskType, taskIndex);
+  }
+}

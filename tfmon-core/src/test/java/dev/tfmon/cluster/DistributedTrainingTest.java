@@ -1,0 +1,128 @@
+package dev.tfmon.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tfmon.summary.EventFileReader;
+import dev.tfmon.summary.ScalarPoint;
+import dev.tfmon.summary.ScalarSeries;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Between-graph replicated training on a real local cluster (issue #7): one ps task
+ * ({@link TaskServerMain}) and two worker tasks that serve and train in one process ({@link
+ * ClusterTrainerMain}), every task its own JVM on a free loopback port.
+ */
+@Tag("multiprocess")
+class DistributedTrainingTest {
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainingTest.class);
+  static final Duration START = Duration.ofSeconds(60);
+  static final Duration TRAIN = Duration.ofSeconds(90);
+  static final String WAITING =
+      "[main] INFO dev.tfmon.session.SessionManager - Waiting for model to be ready";
+
+  @TempDir Path modelDir;
+
+  static LocalCluster cluster(Path modelDir, long lastStep, long saveEvery) {
+    return cluster(modelDir, lastStep, saveEvery, 90);
+  }
+
+  static LocalCluster cluster(Path modelDir, long lastStep, long saveEvery, long maxWaitSecs) {
+    List<String> jvm = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    LocalCluster.TaskCommand server = LocalCluster.serverCommand(jvm);
+    return LocalCluster.builder()
+        .ps(1)
+        .workers(2)
+        .command(
+            (spec, job, task) ->
+                job.equals("ps")
+                    ? server.command(spec, job, task)
+                    : LocalCluster.javaCommand(
+                        jvm,
+                        ClusterTrainerMain.class.getName(),
+                        List.of(
+                            "--cluster", spec.toCompactString(),
+                            "--task", Integer.toString(task),
+                            "--last-step", Long.toString(lastStep),
+                            "--model-dir", modelDir.toString(),
+                            "--save-every", Long.toString(saveEvery),
+                            "--max-wait-secs", Long.toString(maxWaitSecs))))
+        .startTimeout(START)
+        .reserve();
+  }
+
+  static long number(String line, String key) {
+    Matcher m = Pattern.compile("\\b" + key + "=(-?[0-9.]+)").matcher(line);
+    if (!m.find()) {
+      throw new AssertionError("no " + key + "= in \"" + line + "\"");
+    }
+    return (long) Double.parseDouble(m.group(1));
+  }
+
+  static double decimal(String line, String key) {
+    Matcher m = Pattern.compile("\\b" + key + "=(-?[0-9.]+(?:E-?[0-9]+)?)").matcher(line);
+    if (!m.find()) {
+      throw new AssertionError("no " + key + "= in \"" + line + "\"");
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void onePsTwoWorkersTrainOneSharedModelToTheLastStep() throws Exception {
+    try (LocalCluster cluster = cluster(modelDir, 400, 100)) {
+      cluster.start("ps", 0);
+      // the non-chief first: it must wait for the chief to initialize the model (SCR-4, SM-6)
+      TaskProcess worker = cluster.start("worker", 1);
+      worker.awaitLine(WAITING, START);
+      TaskProcess chief = cluster.start("worker", 0);
+
+      String chiefDone = chief.awaitLine("DONE ", TRAIN);
+      String workerDone = worker.awaitLine("DONE ", TRAIN);
+      LOG.info("chief: {}; worker: {}", chiefDone, workerDone);
+
+      assertThat(number(chiefDone, "step")).isGreaterThanOrEqualTo(400);
+      assertThat(number(workerDone, "step")).isGreaterThanOrEqualTo(400);
+      assertThat(decimal(chiefDone, "loss")).isLessThan(decimal(chiefDone, "first_loss") / 10);
+      assertThat(String.join("\n", worker.transcript()))
+          .contains("Waiting for model to be ready")
+          .doesNotContain("SAVED");
+      assertThat(Files.exists(modelDir.resolve("checkpoint"))).isTrue();
+      List<Path> events = EventFileReader.eventFiles(modelDir);
+      assertThat(events).hasSize(1);
+      Map<String, List<ScalarPoint>> scalars = ScalarSeries.readDirectory(modelDir);
+      List<ScalarPoint> loss = scalars.get("loss");
+      assertThat(loss).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(loss.get(loss.size() - 1).value()).isLessThan(loss.get(0).value());
+    }
+  }
+
+  @Test
+  void aNonChiefWithoutAChiefGivesUpAfterItsMaxWait() {
+    try (LocalCluster cluster = cluster(modelDir, 10, 100, 2)) {
+      cluster.start("ps", 0);
+      TaskProcess worker = cluster.start("worker", 1);
+      // SM-6: the wait is bounded by max wait and each retry is logged
+      String failed = worker.awaitLine("FAILED ", TRAIN);
+      assertThat(failed)
+          .isEqualTo(
+              "FAILED DeadlineExceededException: DEADLINE_EXCEEDED: Session was not ready after"
+                  + " waiting 2 secs.");
+      assertThat(worker.transcript())
+          .anyMatch(
+              l ->
+                  l.startsWith(
+                      WAITING
+                          + ". Ready_for_local_init_op: Variables not initialized: global_step, w, b"));
+    }
+  }
+}
