@@ -1,6 +1,8 @@
 package dev.tfmon.metrics;
 
 import dev.tfmon.errors.StatusCode;
+import dev.tfmon.hook.CheckpointSaverListener;
+import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.session.HookCosts;
 import dev.tfmon.session.RecoveryEvent;
 import dev.tfmon.session.RecoveryListener;
@@ -161,6 +163,36 @@ public final class TrainingStats implements RecoveryListener {
       }
     }
     counter.incrementAndGet();
+  }
+
+  /**
+   * A listener for a {@code CheckpointSaverHook} that records each of its saves (step and save
+   * duration), so that the checkpoint figures cover the saves this package does not make.
+   *
+   * <pre>{@code
+   * CheckpointSaverHook.builder(dir).saveSteps(1000).listener(metrics.stats().checkpointListener()).build();
+   * }</pre>
+   */
+  public CheckpointSaverListener checkpointListener() {
+    return new CheckpointSaverListener() {
+      private long startNanos;
+
+      @Override
+      public void beforeSave(NativeSession session, long step) {
+        startNanos = nanoClock.getAsLong();
+      }
+
+      @Override
+      public boolean afterSave(NativeSession session, long step) {
+        recordCheckpoint(step, nanoClock.getAsLong() - startNanos);
+        return false;
+      }
+
+      @Override
+      public String toString() {
+        return "checkpoint metrics of run '" + runName + "'";
+      }
+    };
   }
 
   /** Counts one stall (called by {@link StallWatchdog}, once per stall). */

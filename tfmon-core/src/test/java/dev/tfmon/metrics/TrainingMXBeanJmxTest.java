@@ -164,7 +164,8 @@ class TrainingMXBeanJmxTest {
         Training training = new Training("jmx-saver")) {
       Model model = Model.build(g);
       Saver saver = Saver.builder(g).maxToKeep(10).build();
-      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "jmx-save").saver(saver, prefix).build();
+      // Every run reads the step, so the attribute bounds the saved step from both sides.
+      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "jmx-save").saver(saver, prefix).fetchEveryNRuns(1).build();
       ObjectName name = TrainingMetricsHook.objectName("jmx-save");
       Future<Training.Outcome> run = training.start(g, model, metrics, List.of(metrics), SAFETY_STEPS);
 

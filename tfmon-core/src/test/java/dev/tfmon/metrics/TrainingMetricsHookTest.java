@@ -3,7 +3,11 @@ package dev.tfmon.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.hook.CheckpointSaverHook;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import dev.tfmon.session.MonitoredSession;
 import java.lang.management.ManagementFactory;
 import java.util.List;
@@ -16,6 +20,7 @@ import org.tensorflow.op.Ops;
 
 /** The hook's own behaviour: sparse fetches, the stats it records, and its checks. */
 class TrainingMetricsHookTest {
+  @TempDir Path dir;
 
   @Test
   void fetchesTheGlobalStepAndScalarsInOneRunOutOfNButCountsEveryRun() throws Exception {
@@ -28,12 +33,32 @@ class TrainingMetricsHookTest {
       TrainingStats stats = metrics.stats();
       assertThat(outcome.loopSteps()).isEqualTo(25);
       assertThat(stats.stepsCompleted()).isEqualTo(25);
-      // Runs 1, 11 and 21 fetched; run 21 read step 20 (or 21: TrainOps.minimize's increment is not
-      // ordered after the read tensor).
-      assertThat(stats.globalStep()).isIn(20L, 21L);
+      // Runs 1, 11 and 21 fetched; run 21 read step 20 (before its own increment).
+      assertThat(stats.globalStep()).isEqualTo(20);
       assertThat(stats.scalars()).containsOnlyKeys("loss");
       assertThat(stats.totalStepTime()).isPositive();
       assertThat(stats.lastStepDuration()).isPositive();
+    }
+  }
+
+  @Test
+  void aCheckpointSaverHooksSavesAreRecordedThroughItsListener() throws Exception {
+    try (Graph g = new Graph();
+        Training training = new Training("listener-trainer")) {
+      Model model = Model.build(g);
+      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "listener").registerMBean(false).build();
+      CheckpointSaverHook saverHook =
+          CheckpointSaverHook.builder(dir).saveSteps(10).listener(metrics.stats().checkpointListener()).build();
+      Training.Outcome outcome =
+          training.start(g, model, metrics, List.of(metrics, saverHook), 25).get(60, TimeUnit.SECONDS);
+      TrainingStats stats = metrics.stats();
+      String latest = Checkpoints.latestCheckpoint(dir).orElseThrow();
+      // The hook saves after session creation (step 0), every 10 steps, and at the end (step 25).
+      assertThat(latest).endsWith("-" + outcome.finalStep());
+      assertThat(stats.lastCheckpointStep()).isEqualTo(outcome.finalStep());
+      assertThat(stats.checkpointsSaved()).isEqualTo(Checkpoints.checkpointState(dir).orElseThrow().allModelCheckpointPaths().size());
+      assertThat(stats.lastCheckpointSaveDuration()).isPositive();
+      assertThat(stats.totalCheckpointSaveTime()).isGreaterThanOrEqualTo(stats.lastCheckpointSaveDuration());
     }
   }
 
