@@ -2,6 +2,7 @@ package dev.tfmon.hook;
 
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.runtime.NativeSession;
+import org.tensorflow.Graph;
 
 /**
  * Code that piggybacks on a monitored session's life and runs. Every method is a no-op by
@@ -27,6 +28,15 @@ public interface SessionRunHook {
 
   /** Called once before the session is created; the graph can still be changed. */
   default void begin() {}
+
+  /**
+   * Called once before the session is created, with the graph the session will run; the default
+   * calls {@link #begin()}. Hooks that need graph elements (the global step's read tensor, tensors
+   * given by name) resolve them here, since TF Java has no default graph.
+   */
+  default void begin(Graph graph) {
+    begin();
+  }
 
   /** Called after each session creation, with the model initialized or restored. */
   default void afterCreateSession(NativeSession session, Coordinator coordinator) {}

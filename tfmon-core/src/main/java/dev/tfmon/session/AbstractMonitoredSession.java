@@ -82,7 +82,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     this.graphWasFinalized = GraphFinalization.isFinalized(graph);
     try {
       for (SessionRunHook hook : hooks) {
-        hook.begin();
+        hook.begin(graph);
       }
       Output<TInt64> stepRead = null;
       if (!GraphFinalization.isFinalized(graph) && GlobalStep.get(graph).isPresent()) {
@@ -163,6 +163,20 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
   /** Runs {@code targets} once with hooks. */
   public void run(Op... targets) {
     try (RunResult ignored = run(SessionRunArgs.target(targets))) {
+      // targets only: nothing to read
+    }
+  }
+
+  /**
+   * Runs {@code targets} (such as the {@code Operation} that {@code TrainOps.minimize} returns)
+   * once with hooks.
+   */
+  public void run(Operation... targets) {
+    SessionRunArgs.Builder args = SessionRunArgs.builder();
+    for (Operation t : targets) {
+      args.target(t);
+    }
+    try (RunResult ignored = run(args.build())) {
       // targets only: nothing to read
     }
   }

@@ -1,0 +1,308 @@
+package dev.tfmon.hook;
+
+import com.google.protobuf.TextFormat;
+import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.coord.Coordinator;
+import dev.tfmon.graph.CollectionKeys;
+import dev.tfmon.graph.GraphCollections;
+import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.session.Scaffold;
+import dev.tfmon.summary.GraphDefs;
+import dev.tfmon.summary.SessionLogs;
+import dev.tfmon.summary.SummaryWriter;
+import dev.tfmon.summary.SummaryWriterCache;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Output;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SaverDef;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Saves a checkpoint every N steps or seconds, at each session creation and at the end
+ * (TensorFlow 1.x's {@code CheckpointSaverHook}). Files are {@code
+ * <checkpointDir>/<basename>-<step>.*}; on each session creation it also writes {@code
+ * graph.pbtxt} (unless {@code saveGraphDef(false)}) and adds the graph and a MetaGraph with the
+ * saver's SaverDef to the directory's event file; every save adds a {@code SessionLog CHECKPOINT}
+ * event.
+ *
+ * <pre>{@code
+ * CheckpointSaverHook hook = CheckpointSaverHook.builder(Path.of("/train"))
+ *     .saveSteps(1000).scaffold(scaffold).listener(myListener).build();
+ * }</pre>
+ *
+ * <p>The saver is the one given, else the scaffold's, else the single saver of the graph's {@code
+ * savers} collection. Asynchronous saving is opt-in: give a {@link Saver} built with {@code
+ * asyncSave(true)} (directly or through the scaffold); the hook waits for the last save at {@code
+ * end}.
+ */
+public final class CheckpointSaverHook implements SessionRunHook {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointSaverHook.class);
+
+  private final Path checkpointDir;
+  private final String savePath;
+  private final SecondOrStepTimer timer;
+  private final Saver explicitSaver;
+  private final Scaffold scaffold;
+  private final List<CheckpointSaverListener> listeners;
+  private final boolean saveGraphDef;
+  private final int stepsPerRun;
+  private Graph graph;
+  private Output<TInt64> stepRead;
+  private SessionRunArgs args;
+  private SummaryWriter writer;
+  private Saver collectionSaver;
+
+  private CheckpointSaverHook(Builder b, SecondOrStepTimer timer) {
+    this.checkpointDir = b.checkpointDir;
+    this.savePath = b.checkpointDir.resolve(b.basename).toString();
+    this.timer = timer;
+    this.explicitSaver = b.saver;
+    this.scaffold = b.scaffold;
+    this.listeners = List.copyOf(b.listeners);
+    this.saveGraphDef = b.saveGraphDef;
+    this.stepsPerRun = b.stepsPerRun;
+  }
+
+  public static Builder builder(Path checkpointDir) {
+    return new Builder(checkpointDir);
+  }
+
+  /** The checkpoint prefix without step, e.g. {@code /train/model.ckpt}. */
+  public String savePath() {
+    return savePath;
+  }
+
+  @Override
+  public void begin(Graph g) {
+    this.graph = g;
+    writer = SummaryWriterCache.get(checkpointDir, g);
+    stepRead = HookSupport.stepRead(g, "CheckpointSaverHook");
+    args = SessionRunArgs.fetch(stepRead);
+    for (CheckpointSaverListener l : listeners) {
+      l.begin();
+    }
+  }
+
+  @Override
+  public void afterCreateSession(NativeSession session, Coordinator coordinator) {
+    long step = HookSupport.readStep(session, stepRead);
+    // Written here rather than in begin(): other hooks may still add to the graph in begin().
+    if (saveGraphDef) {
+      writeGraphText(GraphDefs.withShapes(graph), checkpointDir.resolve("graph.pbtxt"));
+    }
+    Saver saver = saver();
+    MetaGraphDef.Builder meta = GraphDefs.metaGraph(graph).toBuilder();
+    if (saver != null) {
+      meta.setSaverDef(saver.saverDef());
+    }
+    writer.addGraph(graph);
+    writer.addMetaGraph(meta.build());
+    save(session, step);
+    timer.updateLastTriggeredStep(step);
+  }
+
+  @Override
+  public SessionRunArgs beforeRun(SessionRunContext context) {
+    return args;
+  }
+
+  @Override
+  public void afterRun(SessionRunContext context, SessionRunValues values) {
+    long stale = HookSupport.longOf(values.get(0));
+    if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
+      long step = HookSupport.readStep(context.session(), stepRead);
+      if (timer.shouldTriggerForStep(step)) {
+        timer.updateLastTriggeredStep(step);
+        if (save(context.session(), step)) {
+          context.requestStop();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void end(NativeSession session) {
+    long step = HookSupport.readStep(session, stepRead);
+    OptionalLong last = timer.lastTriggeredStep();
+    if (last.isEmpty() || last.getAsLong() != step) {
+      save(session, step);
+    }
+    Saver saver = saver();
+    if (saver != null) {
+      saver.awaitPendingSave();
+    }
+    for (CheckpointSaverListener l : listeners) {
+      l.end(session, step);
+    }
+  }
+
+  /** Saves at {@code step}; true if a listener asked to stop (every listener is called). */
+  private boolean save(NativeSession session, long step) {
+    LOG.info("Saving checkpoints for {} into {}.", step, savePath);
+    for (CheckpointSaverListener l : listeners) {
+      l.beforeSave(session, step);
+    }
+    Saver saver = saver();
+    if (saver == null) {
+      throw new IllegalStateException(
+          "CheckpointSaverHook has no saver: the scaffold's saver is null because the graph has no variable");
+    }
+    saver.save(session, savePath, step, saveGraphDef);
+    writer.addSessionLog(SessionLogs.checkpoint(savePath), step);
+    boolean stop = false;
+    for (CheckpointSaverListener l : listeners) {
+      if (l.afterSave(session, step)) {
+        LOG.info(
+            "A CheckpointSaverListener requested that training be stopped. listener: {}", l);
+        stop = true;
+      }
+    }
+    return stop;
+  }
+
+  private synchronized Saver saver() {
+    if (explicitSaver != null) {
+      return explicitSaver;
+    }
+    if (scaffold != null) {
+      return scaffold.saver();
+    }
+    if (collectionSaver == null) {
+      List<Object> savers = GraphCollections.of(graph).get(CollectionKeys.SAVERS);
+      if (savers.isEmpty()) {
+        throw new IllegalStateException(
+            "No items in collection savers. Please provide a saver or a scaffold to CheckpointSaverHook.");
+      }
+      if (savers.size() > 1) {
+        throw new IllegalStateException(
+            "More than one item in collection savers ("
+                + savers.size()
+                + "). Please indicate which one to use by passing it to CheckpointSaverHook.saver().");
+      }
+      Object item = savers.get(0);
+      collectionSaver =
+          item instanceof Saver ? (Saver) item : Saver.fromSaverDef(graph, (SaverDef) item);
+    }
+    return collectionSaver;
+  }
+
+  static void writeGraphText(org.tensorflow.proto.GraphDef def, Path file) {
+    Path temp = file.resolveSibling(file.getFileName() + ".tmp" + System.nanoTime());
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(temp, TextFormat.printer().printToString(def), StandardCharsets.UTF_8);
+      try {
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Builds a {@link CheckpointSaverHook}; validated at {@link #build()}. */
+  public static final class Builder {
+    private final Path checkpointDir;
+    private Double saveSecs;
+    private Long saveSteps;
+    private Saver saver;
+    private Scaffold scaffold;
+    private String basename = "model.ckpt";
+    private final List<CheckpointSaverListener> listeners = new ArrayList<>();
+    private boolean saveGraphDef = true;
+    private int stepsPerRun = 1;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Path checkpointDir) {
+      this.checkpointDir = Objects.requireNonNull(checkpointDir, "checkpointDir");
+    }
+
+    public Builder saveSecs(double secs) {
+      this.saveSecs = secs;
+      return this;
+    }
+
+    public Builder saveSteps(long steps) {
+      this.saveSteps = steps;
+      return this;
+    }
+
+    /** The saver to use (excludes {@link #scaffold}). */
+    public Builder saver(Saver s) {
+      this.saver = Objects.requireNonNull(s, "saver");
+      return this;
+    }
+
+    /** The scaffold whose saver to use (excludes {@link #saver}). */
+    public Builder scaffold(Scaffold s) {
+      this.scaffold = Objects.requireNonNull(s, "scaffold");
+      return this;
+    }
+
+    /** The checkpoint file name prefix (default {@code model.ckpt}). */
+    public Builder checkpointBasename(String name) {
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("expected a non-empty checkpoint basename, but got '" + name + "'");
+      }
+      this.basename = name;
+      return this;
+    }
+
+    public Builder listener(CheckpointSaverListener l) {
+      listeners.add(Objects.requireNonNull(l, "listener"));
+      return this;
+    }
+
+    public Builder listeners(List<? extends CheckpointSaverListener> list) {
+      list.forEach(this::listener);
+      return this;
+    }
+
+    /** Whether to write graph.pbtxt and {@code .meta} files (default true). */
+    public Builder saveGraphDef(boolean save) {
+      this.saveGraphDef = save;
+      return this;
+    }
+
+    /** How much each run advances the global step (default 1). */
+    public Builder stepsPerRun(int steps) {
+      if (steps < 1) {
+        throw new IllegalArgumentException("expected steps_per_run >= 1, but got " + steps);
+      }
+      this.stepsPerRun = steps;
+      return this;
+    }
+
+    /** The time source for {@link #saveSecs} (default: the system clock). */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if both saver and scaffold are set, or not exactly one of
+     *     saveSecs and saveSteps
+     */
+    public CheckpointSaverHook build() {
+      if (saver != null && scaffold != null) {
+        throw new IllegalArgumentException("You cannot provide both saver and scaffold.");
+      }
+      return new CheckpointSaverHook(this, HookSupport.timer(saveSecs, saveSteps, clock, "saveSecs", "saveSteps"));
+    }
+  }
+}

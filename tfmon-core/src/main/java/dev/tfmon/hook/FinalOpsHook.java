@@ -1,0 +1,126 @@
+package dev.tfmon.hook;
+
+import dev.tfmon.errors.OutOfRangeException;
+import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.NdArray;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
+
+/**
+ * Evaluates some tensors once when the session ends cleanly and keeps their values (TensorFlow
+ * 1.x's {@code FinalOpsHook}), e.g. final metrics of an evaluation loop.
+ *
+ * <pre>{@code
+ * FinalOpsHook finalAccuracy = new FinalOpsHook(List.of(accuracy), Map.of());
+ * // ... after the session closed:
+ * float acc = ((FloatNdArray) finalAccuracy.finalOpsValues().get(0)).getFloat();
+ * }</pre>
+ *
+ * <p>The values are heap copies (no native memory to free). The feed tensors stay owned by the
+ * caller.
+ */
+public final class FinalOpsHook implements SessionRunHook {
+  private static final Logger LOG = LoggerFactory.getLogger(FinalOpsHook.class);
+
+  private final List<Output<?>> finalOps;
+  private final Map<Output<?>, Tensor> feeds;
+  private volatile List<NdArray<?>> values;
+
+  public FinalOpsHook(List<? extends Operand<?>> finalOps, Map<? extends Operand<?>, ? extends Tensor> feeds) {
+    this.finalOps = new ArrayList<>();
+    finalOps.forEach(o -> this.finalOps.add(o.asOutput()));
+    this.feeds = new LinkedHashMap<>();
+    feeds.forEach((k, v) -> this.feeds.put(k.asOutput(), Objects.requireNonNull(v, "feed value")));
+  }
+
+  /** Evaluates one tensor at the end. */
+  public FinalOpsHook(Operand<?> finalOp) {
+    this(List.of(finalOp), Map.of());
+  }
+
+  /** The final values, one per op in order; null until {@code end}. */
+  public List<NdArray<?>> finalOpsValues() {
+    return values;
+  }
+
+  @Override
+  public void end(NativeSession session) {
+    if (finalOps.isEmpty()) {
+      return;
+    }
+    SessionRunArgs.Builder b = SessionRunArgs.builder();
+    finalOps.forEach(b::fetch);
+    feeds.forEach(b::feed);
+    try (RunResult r = b.build().applyTo(session.runner()).run()) {
+      List<NdArray<?>> copies = new ArrayList<>();
+      for (Tensor t : r.tensors()) {
+        copies.add(heapCopy(t));
+      }
+      values = List.copyOf(copies);
+    } catch (OutOfRangeException e) {
+      LOG.warn(
+          "An OutOfRange exception was raised while running the final ops. This may be because the"
+              + " final ops depend on an input source that is exhausted: {}",
+          e.getMessage());
+      throw e;
+    }
+  }
+
+  /** A heap copy of {@code t} (bool, uint8, int32, int64, float, double and string tensors). */
+  static NdArray<?> heapCopy(Tensor t) {
+    if (t instanceof TFloat32 f) {
+      var dst = NdArrays.ofFloats(t.shape());
+      f.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof TFloat64 d) {
+      var dst = NdArrays.ofDoubles(t.shape());
+      d.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof TInt32 i) {
+      var dst = NdArrays.ofInts(t.shape());
+      i.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof TInt64 l) {
+      var dst = NdArrays.ofLongs(t.shape());
+      l.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof TBool z) {
+      var dst = NdArrays.ofBooleans(t.shape());
+      z.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof TUint8 u) {
+      var dst = NdArrays.ofBytes(t.shape());
+      u.copyTo(dst);
+      return dst;
+    }
+    if (t instanceof TString s) {
+      NdArray<String> dst = NdArrays.ofObjects(String.class, t.shape());
+      s.copyTo(dst);
+      return dst;
+    }
+    throw new IllegalArgumentException(
+        "FinalOpsHook cannot copy a tensor of type " + t.dataType() + "; fetch a cast of it instead");
+  }
+}

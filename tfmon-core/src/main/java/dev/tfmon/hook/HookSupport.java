@@ -1,0 +1,104 @@
+package dev.tfmon.hook;
+
+import dev.tfmon.graph.GlobalStep;
+import dev.tfmon.runtime.GraphNames;
+import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunResult;
+import org.tensorflow.Graph;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.Tensor;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/** What the standard hooks share: the global step's read tensor and tensor-name resolution. */
+final class HookSupport {
+  private HookSupport() {}
+
+  /**
+   * The global step's read tensor (GS-6), created if needed.
+   *
+   * @throws IllegalStateException naming {@code hookName} if the graph has no global step
+   */
+  static Output<TInt64> stepRead(Graph graph, String hookName) {
+    if (GlobalStep.get(graph).isEmpty()) {
+      throw new IllegalStateException(
+          "Global step should be created to use "
+              + hookName
+              + ". Create it with GlobalStep.getOrCreate(graph) before building the session.");
+    }
+    return GlobalStep.readTensor(graph);
+  }
+
+  /** Runs {@code read} on the raw session (no hook sees this run). */
+  static long readStep(NativeSession session, Output<TInt64> read) {
+    try (RunResult r = session.runner().fetch(read).run()) {
+      return longOf(r.get(0));
+    }
+  }
+
+  static long longOf(Tensor t) {
+    if (t instanceof TInt64) {
+      return ((TInt64) t).getLong();
+    }
+    if (t instanceof TInt32) {
+      return ((TInt32) t).getInt();
+    }
+    throw new IllegalArgumentException("expected an integer step tensor, but got " + t.dataType());
+  }
+
+  /**
+   * The tensor a name means (HK-RES-1): {@code "op:1"} as is; {@code "op"} is {@code "op:0"}, and
+   * ambiguous when the operation has several outputs.
+   *
+   * @throws IllegalArgumentException naming the value if it is ambiguous or not in the graph
+   */
+  static Output<?> resolve(Graph graph, String name) {
+    if (name.contains(":")) {
+      return GraphNames.output(graph, name);
+    }
+    Operation op = GraphNames.operation(graph, name);
+    if (op.numOutputs() > 1) {
+      throw new IllegalArgumentException(
+          "Name '"
+              + name
+              + "' is ambiguous: operation '"
+              + name
+              + "' has "
+              + op.numOutputs()
+              + " outputs; name one as '"
+              + name
+              + ":0'");
+    }
+    if (op.numOutputs() == 0) {
+      throw new IllegalArgumentException(
+          "Name '" + name + "' refers to an operation without outputs, not a tensor");
+    }
+    return op.output(0);
+  }
+
+  /**
+   * A timer from a hook's two optional frequency settings; the error names the hook's settings and
+   * quotes TensorFlow's message.
+   */
+  static SecondOrStepTimer timer(
+      Double secs, Long steps, java.time.Clock clock, String secsName, String stepsName) {
+    if (secs == null && steps == null) {
+      throw new IllegalArgumentException(
+          "Either " + secsName + " or " + stepsName + " should be provided (TensorFlow: Either every_secs or every_steps should be provided.)");
+    }
+    if (secs != null && steps != null) {
+      throw new IllegalArgumentException(
+          "Can not provide both "
+              + secsName
+              + " ("
+              + secs
+              + ") and "
+              + stepsName
+              + " ("
+              + steps
+              + "); set only one of them (TensorFlow: Can not provide both every_secs and every_steps.)");
+    }
+    return SecondOrStepTimer.of(secs, steps, clock);
+  }
+}

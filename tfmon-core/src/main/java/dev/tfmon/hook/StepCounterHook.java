@@ -1,0 +1,171 @@
+package dev.tfmon.hook;
+
+import dev.tfmon.graph.GlobalStep;
+import dev.tfmon.summary.SummaryWriter;
+import dev.tfmon.summary.SummaryWriterCache;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Output;
+import org.tensorflow.proto.Summary;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Measures global steps per second every N steps or seconds, logs it and writes it as the scalar
+ * {@code global_step/sec} (TensorFlow 1.x's {@code StepCounterHook}). The first trigger only starts
+ * the clock.
+ *
+ * <pre>{@code
+ * StepCounterHook hook = StepCounterHook.builder().everyNSteps(100).outputDir(Path.of("/train")).build();
+ * }</pre>
+ *
+ * <p>Unlike Python, setting only {@code everyNSecs} needs no explicit "no steps": the default of
+ * 100 steps applies only when neither frequency is set; setting both is an error.
+ */
+public final class StepCounterHook implements SessionRunHook {
+  private static final Logger LOG = LoggerFactory.getLogger(StepCounterHook.class);
+  private static final int MAX_NOT_INCREASED_WARNINGS = 5;
+
+  private final SecondOrStepTimer timer;
+  private final Path outputDir;
+  private final SummaryWriter givenWriter;
+  private final int stepsPerRun;
+  private SummaryWriter writer;
+  private Output<TInt64> stepRead;
+  private SessionRunArgs args;
+  private String tag;
+  private Long lastStale;
+  private int notIncreasedWarnings;
+
+  private StepCounterHook(Builder b, SecondOrStepTimer timer) {
+    this.timer = timer;
+    this.outputDir = b.outputDir;
+    this.givenWriter = b.writer;
+    this.stepsPerRun = b.stepsPerRun;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The summary tag, {@code <global step op>/sec}; null before {@code begin}. */
+  public String tag() {
+    return tag;
+  }
+
+  @Override
+  public void begin(Graph graph) {
+    stepRead = HookSupport.stepRead(graph, "StepCounterHook");
+    writer = givenWriter != null ? givenWriter : outputDir != null ? SummaryWriterCache.get(outputDir, graph) : null;
+    tag = GlobalStep.get(graph).orElseThrow().name() + "/sec";
+    args = SessionRunArgs.fetch(stepRead);
+    lastStale = null;
+    notIncreasedWarnings = 0;
+  }
+
+  @Override
+  public SessionRunArgs beforeRun(SessionRunContext context) {
+    return args;
+  }
+
+  @Override
+  public void afterRun(SessionRunContext context, SessionRunValues values) {
+    long stale = HookSupport.longOf(values.get(0));
+    if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
+      long step = HookSupport.readStep(context.session(), stepRead);
+      if (timer.shouldTriggerForStep(step)) {
+        Optional<SecondOrStepTimer.Elapsed> elapsed = timer.updateLastTriggeredStep(step);
+        elapsed.ifPresent(e -> record(e, step));
+      }
+    }
+    // Some optimizers (SyncReplicas workers) do not advance the step on every run: warn only a few times.
+    if (lastStale != null && stale == lastStale && notIncreasedWarnings < MAX_NOT_INCREASED_WARNINGS) {
+      notIncreasedWarnings++;
+      LOG.warn(
+          "It seems that global step has not been increased. Current value (could be stable): {} vs"
+              + " previous value: {}. You could increase the global step by running an op that"
+              + " increments it (GlobalStep.increment or TrainOps.minimize) in each training step.",
+          stale,
+          lastStale);
+    }
+    lastStale = stale;
+  }
+
+  private void record(SecondOrStepTimer.Elapsed elapsed, long step) {
+    double rate = elapsed.seconds() > 0 ? elapsed.steps() / elapsed.seconds() : Double.POSITIVE_INFINITY;
+    if (writer != null) {
+      Summary summary =
+          Summary.newBuilder()
+              .addValue(Summary.Value.newBuilder().setTag(tag).setSimpleValue((float) rate))
+              .build();
+      writer.addSummary(summary, step);
+    }
+    LOG.info("{}: {}", tag, rate);
+  }
+
+  /** Builds a {@link StepCounterHook}; validated at {@link #build()}. */
+  public static final class Builder {
+    private Long everyNSteps;
+    private Double everyNSecs;
+    private Path outputDir;
+    private SummaryWriter writer;
+    private int stepsPerRun = 1;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** Measure every {@code steps} global steps (default 100 when no frequency is set). */
+    public Builder everyNSteps(long steps) {
+      this.everyNSteps = steps;
+      return this;
+    }
+
+    public Builder everyNSecs(double secs) {
+      this.everyNSecs = secs;
+      return this;
+    }
+
+    /** Where to write the summaries (through {@link SummaryWriterCache}); none if unset. */
+    public Builder outputDir(Path dir) {
+      this.outputDir = Objects.requireNonNull(dir, "outputDir");
+      return this;
+    }
+
+    /** A writer to use instead of the cached writer of {@link #outputDir}. */
+    public Builder summaryWriter(SummaryWriter w) {
+      this.writer = Objects.requireNonNull(w, "summaryWriter");
+      return this;
+    }
+
+    public Builder stepsPerRun(int steps) {
+      if (steps < 1) {
+        throw new IllegalArgumentException("expected steps_per_run >= 1, but got " + steps);
+      }
+      this.stepsPerRun = steps;
+      return this;
+    }
+
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if both frequencies are set */
+    public StepCounterHook build() {
+      if (everyNSteps != null && everyNSecs != null) {
+        throw new IllegalArgumentException(
+            "exactly one of everyNSteps ("
+                + everyNSteps
+                + ") and everyNSecs ("
+                + everyNSecs
+                + ") should be provided.");
+      }
+      Long steps = everyNSteps == null && everyNSecs == null ? Long.valueOf(100) : everyNSteps;
+      return new StepCounterHook(this, HookSupport.timer(everyNSecs, steps, clock, "everyNSecs", "everyNSteps"));
+    }
+  }
+}

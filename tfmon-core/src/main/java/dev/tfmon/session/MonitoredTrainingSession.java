@@ -1,0 +1,285 @@
+package dev.tfmon.session;
+
+import dev.tfmon.hook.CheckpointSaverHook;
+import dev.tfmon.hook.SessionRunHook;
+import dev.tfmon.hook.StepCounterHook;
+import dev.tfmon.hook.SummarySaverHook;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.tensorflow.Graph;
+import org.tensorflow.proto.ConfigProto;
+
+/**
+ * Builds the {@link MonitoredSession} a training job uses, with TensorFlow 1.x's {@code
+ * tf.train.MonitoredTrainingSession} arguments, defaults and default hooks.
+ *
+ * <pre>{@code
+ * try (MonitoredSession session = MonitoredTrainingSession.builder(graph)
+ *         .checkpointDir(Path.of("/tmp/model")).hook(StopAtStepHook.numSteps(1000)).build()) {
+ *   session.runUntilStopped(s -> s.run(trainOp));
+ * }
+ * }</pre>
+ *
+ * <p>A chief ({@code isChief(true)}, the default) restores the newest checkpoint of {@code
+ * checkpointDir} or initializes the model, and runs, in this order: the chief-only hooks; with a
+ * summary directory ({@code summaryDir}, else {@code checkpointDir}) a {@link StepCounterHook}
+ * every {@code logStepCountSteps} (100) steps and a {@link SummarySaverHook} every {@code
+ * saveSummariesSteps} (100) steps or {@code saveSummariesSecs}; with {@code checkpointDir} a
+ * {@link CheckpointSaverHook} every {@code saveCheckpointSecs} (600) or {@code
+ * saveCheckpointSteps}; then the user's hooks. A worker waits up to {@code maxWait} (7200 s) for
+ * the chief and runs only the user's hooks. A frequency of zero or less disables its hook. Setting
+ * both the seconds and the steps of one frequency is an error at {@link Builder#build()} (Python
+ * fails later, in the timer).
+ */
+public final class MonitoredTrainingSession {
+  private MonitoredTrainingSession() {}
+
+  public static Builder builder(Graph graph) {
+    return new Builder(graph);
+  }
+
+  /** Builds a {@link MonitoredSession}; every setting has TensorFlow's default. */
+  public static final class Builder {
+    private final Graph graph;
+    private String master = "";
+    private boolean isChief = true;
+    private Path checkpointDir;
+    private Scaffold scaffold;
+    private final List<SessionRunHook> hooks = new ArrayList<>();
+    private final List<SessionRunHook> chiefOnlyHooks = new ArrayList<>();
+    private Double saveCheckpointSecs;
+    private Long saveCheckpointSteps;
+    private Long saveSummariesSteps;
+    private Double saveSummariesSecs;
+    private ConfigProto config;
+    private Duration stopGracePeriod = Duration.ofSeconds(120);
+    private long logStepCountSteps = 100;
+    private Duration maxWait = Duration.ofSeconds(7200);
+    private Path summaryDir;
+    private boolean saveGraphDef = true;
+    private RecoveryPolicy recoveryPolicy;
+    private RecoveryListener recoveryListener;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Graph graph) {
+      this.graph = Objects.requireNonNull(graph, "graph");
+    }
+
+    /** {@code ""} (in process, the default) or {@code grpc://host:port}. */
+    public Builder master(String target) {
+      this.master = Objects.requireNonNull(target, "master");
+      return this;
+    }
+
+    /** Whether this task initializes or restores the model and runs the default hooks (default true). */
+    public Builder isChief(boolean chief) {
+      this.isChief = chief;
+      return this;
+    }
+
+    /** Where to restore from and save checkpoints (and summaries, unless {@link #summaryDir}). */
+    public Builder checkpointDir(Path dir) {
+      this.checkpointDir = dir;
+      return this;
+    }
+
+    /** The scaffold shared by the session creator and the default hooks (default: a new one). */
+    public Builder scaffold(Scaffold s) {
+      this.scaffold = s;
+      return this;
+    }
+
+    public Builder hook(SessionRunHook hook) {
+      hooks.add(Objects.requireNonNull(hook, "hook"));
+      return this;
+    }
+
+    public Builder hooks(List<? extends SessionRunHook> list) {
+      list.forEach(this::hook);
+      return this;
+    }
+
+    /** Hooks run only by the chief, before the default hooks. */
+    public Builder chiefOnlyHook(SessionRunHook hook) {
+      chiefOnlyHooks.add(Objects.requireNonNull(hook, "hook"));
+      return this;
+    }
+
+    public Builder chiefOnlyHooks(List<? extends SessionRunHook> list) {
+      list.forEach(this::chiefOnlyHook);
+      return this;
+    }
+
+    /** Checkpoint every {@code secs} seconds (default 600 unless steps are set; 0 or less: never). */
+    public Builder saveCheckpointSecs(double secs) {
+      this.saveCheckpointSecs = secs;
+      return this;
+    }
+
+    /** Checkpoint every {@code steps} global steps (0 or less: never). */
+    public Builder saveCheckpointSteps(long steps) {
+      this.saveCheckpointSteps = steps;
+      return this;
+    }
+
+    /** Write summaries every {@code steps} global steps (default 100 unless secs are set). */
+    public Builder saveSummariesSteps(long steps) {
+      this.saveSummariesSteps = steps;
+      return this;
+    }
+
+    /** Write summaries every {@code secs} seconds. */
+    public Builder saveSummariesSecs(double secs) {
+      this.saveSummariesSecs = secs;
+      return this;
+    }
+
+    public Builder config(ConfigProto sessionConfig) {
+      this.config = sessionConfig;
+      return this;
+    }
+
+    /** How long {@code close()} waits for background threads (default 120 s). */
+    public Builder stopGracePeriod(Duration grace) {
+      this.stopGracePeriod = Objects.requireNonNull(grace, "stopGracePeriod");
+      return this;
+    }
+
+    /** Log and record steps/sec every {@code steps} steps (default 100; 0 or less: never). */
+    public Builder logStepCountSteps(long steps) {
+      this.logStepCountSteps = steps;
+      return this;
+    }
+
+    /** How long a worker waits for the chief to initialize the model (default 7200 s). */
+    public Builder maxWait(Duration max) {
+      this.maxWait = Objects.requireNonNull(max, "maxWait");
+      return this;
+    }
+
+    /** Where summaries go (default: the checkpoint directory). */
+    public Builder summaryDir(Path dir) {
+      this.summaryDir = dir;
+      return this;
+    }
+
+    /** Whether checkpoints come with graph.pbtxt and {@code .meta} files (default true). */
+    public Builder saveGraphDef(boolean save) {
+      this.saveGraphDef = save;
+      return this;
+    }
+
+    /** Passed to {@link MonitoredSession.Builder#recoveryPolicy}. */
+    public Builder recoveryPolicy(RecoveryPolicy policy) {
+      this.recoveryPolicy = Objects.requireNonNull(policy, "recoveryPolicy");
+      return this;
+    }
+
+    /** Passed to {@link MonitoredSession.Builder#recoveryListener}. */
+    public Builder recoveryListener(RecoveryListener listener) {
+      this.recoveryListener = Objects.requireNonNull(listener, "recoveryListener");
+      return this;
+    }
+
+    /** The time source of the default hooks' second-based timers (default: the system clock). */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /**
+     * Validates the settings, creates the default hooks and builds the session (which runs every
+     * hook's {@code begin}, then creates, initializes or restores the session).
+     *
+     * @throws IllegalArgumentException if both seconds and steps are set for checkpoints or for
+     *     summaries, or the scaffold belongs to another graph
+     */
+    public MonitoredSession build() {
+      if (saveCheckpointSecs != null && saveCheckpointSteps != null) {
+        throw new IllegalArgumentException(
+            "saveCheckpointSecs ("
+                + saveCheckpointSecs
+                + ") and saveCheckpointSteps ("
+                + saveCheckpointSteps
+                + ") are both set; set only one of them");
+      }
+      if (saveSummariesSecs != null && saveSummariesSteps != null) {
+        throw new IllegalArgumentException(
+            "saveSummariesSecs ("
+                + saveSummariesSecs
+                + ") and saveSummariesSteps ("
+                + saveSummariesSteps
+                + ") are both set; set only one of them");
+      }
+      Scaffold sc = scaffold != null ? scaffold : Scaffold.of(graph);
+      if (sc.graph() != graph) {
+        throw new IllegalArgumentException("the scaffold belongs to another graph than the session's");
+      }
+      SessionCreator creator;
+      List<SessionRunHook> all = new ArrayList<>();
+      if (isChief) {
+        ChiefSessionCreator.Builder chief =
+            ChiefSessionCreator.builder(sc).master(master).config(config);
+        if (checkpointDir != null) {
+          chief.checkpointDir(checkpointDir);
+        }
+        creator = chief.build();
+        all.addAll(chiefOnlyHooks);
+        all.addAll(defaultHooks(sc));
+      } else {
+        creator = WorkerSessionCreator.builder(sc).master(master).config(config).maxWait(maxWait).build();
+      }
+      all.addAll(hooks);
+      MonitoredSession.Builder<MonitoredSession> b =
+          MonitoredSession.builder(creator).hooks(all).stopGracePeriod(stopGracePeriod);
+      if (recoveryPolicy != null) {
+        b.recoveryPolicy(recoveryPolicy);
+      }
+      if (recoveryListener != null) {
+        b.recoveryListener(recoveryListener);
+      }
+      return b.build();
+    }
+
+    /** The chief's default hooks (MTS-5), in TensorFlow's order. */
+    private List<SessionRunHook> defaultHooks(Scaffold sc) {
+      List<SessionRunHook> defaults = new ArrayList<>();
+      Path summaries = summaryDir != null ? summaryDir : checkpointDir;
+      if (summaries != null) {
+        if (logStepCountSteps > 0) {
+          defaults.add(
+              StepCounterHook.builder().outputDir(summaries).everyNSteps(logStepCountSteps).clock(clock).build());
+        }
+        Long steps = saveSummariesSteps;
+        Double secs = saveSummariesSecs;
+        if (steps == null && secs == null) {
+          steps = 100L;
+        }
+        if (steps != null && steps > 0) {
+          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSteps(steps).outputDir(summaries).clock(clock).build());
+        } else if (secs != null && secs > 0) {
+          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSecs(secs).outputDir(summaries).clock(clock).build());
+        }
+      }
+      if (checkpointDir != null) {
+        Long steps = saveCheckpointSteps;
+        Double secs = saveCheckpointSecs;
+        if (steps == null && secs == null) {
+          secs = 600.0;
+        }
+        CheckpointSaverHook.Builder ckpt =
+            CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef).clock(clock);
+        if (steps != null && steps > 0) {
+          defaults.add(ckpt.saveSteps(steps).build());
+        } else if (secs != null && secs > 0) {
+          defaults.add(ckpt.saveSecs(secs).build());
+        }
+      }
+      return defaults;
+    }
+  }
+}
