@@ -5,12 +5,14 @@ import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.runtime.RunResult;
-import dev.tfmon.session.ChiefSessionCreator;
+import dev.tfmon.checkpoint.Checkpoints;
+import dev.tfmon.hook.StopAtStepHook;
+import dev.tfmon.session.MonitoredTrainingSession;
+import dev.tfmon.summary.Summaries;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.Scaffold;
 import dev.tfmon.session.StopRequestedException;
 import dev.tfmon.summary.EventFileReader;
-import dev.tfmon.summary.SummaryWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -28,6 +30,7 @@ import org.tensorflow.Operation;
 import org.tensorflow.Output;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TNumber;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,6 +57,7 @@ import picocli.CommandLine.Option;
     })
 final class TrainCommand implements Callable<Integer> {
   static final long DEFAULT_MAX_STEPS = 2000;
+  static final long DEFAULT_CHECKPOINT_STEPS = 500;
 
   @Option(names = "--model-dir", defaultValue = "runs/default", paramLabel = "DIR",
       description = "Checkpoints and event files go here; training resumes from it (default: ${DEFAULT-VALUE}).")
@@ -285,47 +289,45 @@ final class TrainCommand implements Callable<Integer> {
     out.flush();
     StopSignals signals = StopSignals.install(System.err);
     Progress progress = new Progress(out, System.console() != null, startStep, progressEnd, logSteps, System::nanoTime);
-    Float accuracy = null;
-    TrainingHooks.CheckpointHook checkpoints;
-    TrainingHooks.ScalarsHook scalarsHook;
-    try (SummaryWriter writer = SummaryWriter.builder(modelDir).graph(graph).build()) {
-      scalarsHook = new TrainingHooks.ScalarsHook(step, scalars, progress, writer, summarySteps, System::nanoTime);
-      checkpoints =
-          new TrainingHooks.CheckpointHook(
-              saver, modelDir, step,
-              saveCheckpointSecs != null ? 0 : saveCheckpointSteps != null ? saveCheckpointSteps : 500,
-              saveCheckpointSecs != null ? saveCheckpointSecs : 0,
-              System::nanoTime);
-      List<SessionRunHook> hooks = new ArrayList<>(List.of(scalarsHook, checkpoints));
-      if (last >= 0) {
-        hooks.add(new TrainingHooks.StopAtStepHook(step, last));
-      }
-      ChiefSessionCreator creator = ChiefSessionCreator.builder(scaffold).checkpointDir(modelDir).build();
-      try (MonitoredSession session = MonitoredSession.builder(creator)
-              .hooks(hooks)
-              // These hooks are the job itself (progress, summaries, checkpoints); on a model whose
-              // steps take microseconds they are a large share, and a warning about it is noise.
-              .hookCostWarningShare(1.0)
-              .build()) {
-        if (!nothingToDo) {
-          session.runUntilStopped(
-              s -> {
-                if (signals.stopRequested()) {
-                  throw new StopRequestedException();
-                }
-                trainStep.run((MonitoredSession) s);
-              });
-        }
-        progress.finish();
-        if (evalAccuracy != null) {
-          try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(evalAccuracy))) {
-            accuracy = ((TFloat32) r.get(0)).getFloat();
-          }
-        }
-      }
-      writer.flush();
+    if (summarySteps > 0) {
+      // Summary ops in the graph: the Scaffold merges them and SummarySaverHook writes them.
+      scalars.forEach((tag, op) -> Summaries.scalar(graph, tag, numeric(op)));
     }
-    long reached = scalarsHook.lastStep() >= 0 ? scalarsHook.lastStep() : startStep;
+    Float accuracy = null;
+    ProgressHook progressHook = new ProgressHook(scalars.values().iterator().next(), progress);
+    MonitoredTrainingSession.Builder mts =
+        MonitoredTrainingSession.builder(graph)
+            .checkpointDir(modelDir)
+            .scaffold(scaffold)
+            .saveSummariesSteps(summarySteps)
+            .logStepCountSteps(summarySteps)
+            .hook(progressHook);
+    if (saveCheckpointSecs != null) {
+      mts.saveCheckpointSecs(saveCheckpointSecs);
+    } else {
+      mts.saveCheckpointSteps(saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS);
+    }
+    if (last >= 0) {
+      mts.hook(StopAtStepHook.lastStep(last));
+    }
+    try (MonitoredSession session = mts.build()) {
+      if (!nothingToDo) {
+        session.runUntilStopped(
+            s -> {
+              if (signals.stopRequested()) {
+                throw new StopRequestedException();
+              }
+              trainStep.run((MonitoredSession) s);
+            });
+      }
+      progress.finish();
+      if (evalAccuracy != null) {
+        try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(evalAccuracy))) {
+          accuracy = ((TFloat32) r.get(0)).getFloat();
+        }
+      }
+    }
+    long reached = progressHook.lastStep() >= 0 ? progressHook.lastStep() : startStep;
     if (signals.stopRequested()) {
       out.printf("stopped by %s at global step %d; checkpoint written%n", signals.received(), reached);
     } else if (!nothingToDo && (last < 0 || reached < last)) {
@@ -334,10 +336,10 @@ final class TrainCommand implements Callable<Integer> {
     if (accuracy != null) {
       out.printf("eval accuracy: %.4f (%d examples)%n", accuracy, evalExamples);
     }
-    if (!Double.isNaN(scalarsHook.lastLoss())) {
-      out.printf("final loss: %s%n", Float.toString((float) scalarsHook.lastLoss()));
+    if (!Double.isNaN(progressHook.lastLoss())) {
+      out.printf("final loss: %s%n", Float.toString((float) progressHook.lastLoss()));
     }
-    out.printf("checkpoint:  %s%n", latestCheckpoint(checkpoints, resume));
+    out.printf("checkpoint:  %s%n", Checkpoints.latestCheckpoint(modelDir).orElse("(none)"));
     List<Path> events = EventFileReader.eventFiles(modelDir);
     out.printf("event files: %s%s%n", events.isEmpty() ? "(none)" : events.get(events.size() - 1),
         events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
@@ -345,10 +347,8 @@ final class TrainCommand implements Callable<Integer> {
     return signals.stopRequested() ? signals.exitCode() : 0;
   }
 
-  private String latestCheckpoint(TrainingHooks.CheckpointHook hook, Optional<ModelDirCheck.Resume> resume) {
-    if (hook.lastPath() != null) {
-      return hook.lastPath();
-    }
-    return resume.map(ModelDirCheck.Resume::checkpoint).orElse("(none)");
+  @SuppressWarnings("unchecked")
+  private static Operand<? extends TNumber> numeric(Operand<?> op) {
+    return (Operand<? extends TNumber>) op;
   }
 }
