@@ -64,7 +64,7 @@ record Dataset(
       for (int i = 0; i < pointsPerClass; i++) {
         int k = c * pointsPerClass + i;
         double r = (double) i / pointsPerClass;
-        double angle = c * 2 * Math.PI / classes + r * 1.75 * Math.PI + random.nextGaussian() * 0.12;
+        double angle = c * 2 * Math.PI / classes + r * 1.75 * Math.PI + random.nextGaussian() * 0.25;
         x[k][0] = (float) (r * Math.cos(angle));
         x[k][1] = (float) (r * Math.sin(angle));
         y[k] = c;

@@ -4,12 +4,13 @@ import java.io.PrintWriter;
 import java.util.function.LongSupplier;
 
 /**
- * Training progress: on a terminal, one line redrawn in place (a bar, step, loss, steps/s, ETA);
- * otherwise a plain line every {@code logSteps} steps, which logs and tests can read.
+ * Training progress: on a terminal, one line redrawn in place at most ten times a second (a bar,
+ * step, loss, steps/s, ETA); otherwise a plain line every {@code logSteps} steps, which logs and
+ * tests can read. The final state is printed by {@link #finish()}.
  *
  * <pre>{@code
  * Progress p = new Progress(out, System.console() != null, 0, 2000, 100, System::nanoTime);
- * p.update(step, loss);
+ * if (p.isDue(step)) { p.update(step, loss); } else { p.note(step, loss); }
  * p.finish();
  * }</pre>
  */
@@ -22,10 +23,9 @@ final class Progress {
   private final LongSupplier nanos;
   private final long startStep;
   private long lastDrawNanos;
-  private long lastLoggedStep = -1;
+  private long lastPrintedStep = -1;
   private long step;
   private double loss;
-  private boolean drawn;
   private long firstNanos = -1;
   private long firstStep;
 
@@ -42,37 +42,56 @@ final class Progress {
     this.nanos = nanos;
   }
 
+  /** True when a line should be shown for {@code step} (the caller then reads it exactly). */
+  boolean isDue(long step) {
+    if (firstNanos < 0) {
+      return true;
+    }
+    if (terminal) {
+      return nanos.getAsLong() - lastDrawNanos >= REDRAW_NANOS || step == lastStep;
+    }
+    return step % logSteps == 0 || step == lastStep;
+  }
+
+  /** Records the state without printing. */
+  void note(long step, double loss) {
+    start(step);
+    this.step = step;
+    this.loss = loss;
+  }
+
+  /** Records the state and prints it if it is due. */
   void update(long step, double loss) {
+    note(step, loss);
+    long now = nanos.getAsLong();
+    if (terminal) {
+      out.print("\r" + line(now, true) + "\u001b[K");
+      out.flush();
+      lastDrawNanos = now;
+      lastPrintedStep = step;
+    } else if (step % logSteps == 0 || step == lastStep) {
+      out.println(line(now, false));
+      out.flush();
+      lastPrintedStep = step;
+    }
+  }
+
+  private void start(long step) {
     if (firstNanos < 0) {
       // Rates count from the first finished step, not from session creation (graph setup, restore).
       firstNanos = nanos.getAsLong();
       firstStep = step;
     }
-    this.step = step;
-    this.loss = loss;
-    long now = nanos.getAsLong();
-    if (terminal) {
-      if (now - lastDrawNanos >= REDRAW_NANOS || step == lastStep) {
-        out.print("\r" + line(now, true) + "\u001b[K");
-        out.flush();
-        lastDrawNanos = now;
-        drawn = true;
-      }
-    } else if (logSteps > 0 && step % logSteps == 0) {
-      out.println(line(now, false));
-      out.flush();
-      lastLoggedStep = step;
-    }
   }
 
-  /** Ends the display: the final state on its own line. */
+  /** Ends the display with the final state on its own line. */
   void finish() {
     long now = nanos.getAsLong();
     if (terminal) {
-      if (drawn || step > startStep) {
+      if (step > startStep) {
         out.print("\r" + line(now, true) + "\u001b[K\n");
       }
-    } else if (step > startStep && step != lastLoggedStep) {
+    } else if (step > startStep && step != lastPrintedStep) {
       out.println(line(now, false));
     }
     out.flush();
@@ -96,9 +115,9 @@ final class Progress {
     s.append("  loss ").append(Float.toString((float) loss));
     if (rate > 0) {
       s.append(String.format("  %.1f steps/s", rate));
-    }
-    if (lastStep > 0 && rate > 0) {
-      s.append("  ETA ").append(duration((lastStep - step) / rate));
+      if (lastStep > 0) {
+        s.append("  ETA ").append(duration((lastStep - step) / rate));
+      }
     }
     return s.toString();
   }
