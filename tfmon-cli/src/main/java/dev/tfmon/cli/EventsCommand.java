@@ -23,8 +23,8 @@ import picocli.CommandLine.Parameters;
     name = "events",
     mixinStandardHelpOptions = true,
     description = {
-      "Summarize the scalar series of TensorBoard event files (tag, steps, first/last/min/max),",
-      "or print one series with --tag. DIR is a directory or one events.out.tfevents.* file;",
+      "Summarize the scalar series of TensorBoard event files, or print one with --tag.",
+      "Per tag: points, steps, first/last/min/max. DIR is a directory or one events.out.tfevents.* file;",
       "files written by Python TensorFlow (TF1 simple values and TF2 scalar tensors) work too."
     })
 final class EventsCommand implements Callable<Integer> {

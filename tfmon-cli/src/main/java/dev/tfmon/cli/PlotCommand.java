@@ -36,8 +36,8 @@ import picocli.CommandLine.Parameters;
     name = "plot",
     mixinStandardHelpOptions = true,
     description = {
-      "Draw the scalar series of TensorBoard event files as a PNG: one panel per tag,",
-      "sharing the step axis. The image is WIDTH x (PANEL_HEIGHT x number of tags) pixels."
+      "Draw the scalar series of TensorBoard event files as a PNG, one panel per tag.",
+      "The panels share the step axis. The image is WIDTH x (PANEL_HEIGHT x number of tags) pixels."
     })
 final class PlotCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of event files, or one event file.")

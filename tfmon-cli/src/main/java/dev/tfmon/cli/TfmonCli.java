@@ -108,8 +108,9 @@ public final class TfmonCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-    return 0;
+    // No command is bad usage: the usage goes to stderr, as for any other usage error.
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return CliException.USAGE;
   }
 
   /** The version: the jar's implementation version and TensorFlow's runtime version. */

@@ -109,6 +109,9 @@ class BadInputCliTest {
     assertThat(unknown.err()).isEqualTo("tfmon: Unknown option: '--bogus'\nTry 'tfmon train --help'.\n");
     assertOneLineError(tfmon("train", "--save-checkpoint-steps", "10", "--save-checkpoint-secs", "5"), 2,
         "--save-checkpoint-steps 10 and --save-checkpoint-secs 5 exclude each other; give one");
+    CliProcess.Result none = tfmon();
+    assertThat(none.exitCode()).isEqualTo(2);
+    assertThat(none.err()).startsWith("Usage: tfmon [-hvV] [COMMAND]\n");
     CliProcess.Result help = tfmon("train", "--help");
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).startsWith("Usage: tfmon train ").contains("--model-dir=DIR", "--meta-graph=FILE.meta");
