@@ -7,6 +7,7 @@ import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.NativeSession;
+import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
@@ -36,6 +37,12 @@ final class ProgressHook implements SessionRunHook {
   ProgressHook(Operand<?> loss, Progress progress) {
     this.progress = progress;
     this.args = SessionRunArgs.fetch(loss);
+  }
+
+  @Override
+  public void begin(Graph graph) {
+    // Created while the graph can still change; GlobalStep.value runs it after each due run.
+    GlobalStep.readTensor(graph);
   }
 
   @Override

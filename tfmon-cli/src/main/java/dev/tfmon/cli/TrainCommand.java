@@ -1,9 +1,7 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.checkpoint.Saver;
-import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.hook.SessionRunArgs;
-import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.hook.StopAtStepHook;
@@ -23,13 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Operation;
-import org.tensorflow.Output;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TNumber;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -206,7 +200,6 @@ final class TrainCommand implements Callable<Integer> {
     ClassifierGraph model =
         ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed);
     Saver saver = Saver.builder(graph).maxToKeep(5).build();
-    Output<TInt64> step = GlobalStep.readTensor(graph);
     Optional<ModelDirCheck.Resume> resume = ModelDirCheck.check(modelDir, graph);
 
     out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
@@ -217,7 +210,7 @@ final class TrainCommand implements Callable<Integer> {
     scalars.put("accuracy", model.batchAccuracy());
     long batchesPerEpoch = (split.train().size() + batch - 1) / batch;
     Scaffold scaffold = Scaffold.builder(graph).saver(saver).localInitOp(model.iteratorInit()).build();
-    return run(graph, scaffold, saver, step, resume, scalars, batchesPerEpoch,
+    return run(graph, scaffold, resume, scalars, batchesPerEpoch,
         session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size());
   }
 
@@ -231,7 +224,6 @@ final class TrainCommand implements Callable<Integer> {
 
   private int trainMetaGraph(Graph graph) {
     MetaGraphTraining m = MetaGraphTraining.load(graph, metaGraph, trainOp, loss, data, feeds, batchSize);
-    Output<TInt64> step = GlobalStep.readTensor(graph);
     Saver saver = m.saver();
     Optional<ModelDirCheck.Resume> resume = ModelDirCheck.check(modelDir, graph);
     out.printf("data:  %s, %d rows; %s%n", data, m.rows(), m.feedDescription());
@@ -241,7 +233,7 @@ final class TrainCommand implements Callable<Integer> {
     scalars.put("loss", m.loss());
     Scaffold scaffold = Scaffold.builder(graph).saver(saver).build();
     try {
-      return run(graph, scaffold, saver, step, resume, scalars, m.batchesPerEpoch(), m::step, null, 0);
+      return run(graph, scaffold, resume, scalars, m.batchesPerEpoch(), m::step, null, 0);
     } finally {
       m.close();
     }
@@ -261,7 +253,7 @@ final class TrainCommand implements Callable<Integer> {
    * @return the exit code: 0, or 128 + the signal's number after a stop by signal
    */
   private int run(
-      Graph graph, Scaffold scaffold, Saver saver, Output<TInt64> step, Optional<ModelDirCheck.Resume> resume,
+      Graph graph, Scaffold scaffold, Optional<ModelDirCheck.Resume> resume,
       Map<String, Operand<?>> scalars, long batchesPerEpoch, Step trainStep, Operand<TFloat32> evalAccuracy,
       int evalExamples) {
     long startStep = resume.map(ModelDirCheck.Resume::step).orElse(0L);
