@@ -65,13 +65,24 @@ public final class FinalOpsHook implements SessionRunHook {
     if (finalOps.isEmpty()) {
       return;
     }
+    // TensorFlow's C API rejects a tensor that is both fed and fetched ("is both fed and
+    // fetched"); Python's session answers such a fetch with the fed value, and so does this hook.
     SessionRunArgs.Builder b = SessionRunArgs.builder();
-    finalOps.forEach(b::fetch);
+    List<Output<?>> toRun = new ArrayList<>();
+    for (Output<?> op : finalOps) {
+      if (fedValue(op) == null) {
+        toRun.add(op);
+        b.fetch(op);
+      }
+    }
     feeds.forEach(b::feed);
-    try (RunResult r = b.build().applyTo(session.runner()).run()) {
+    // With every final op fed there is nothing to run (the C API refuses an empty run).
+    try (RunResult r = toRun.isEmpty() ? null : b.build().applyTo(session.runner()).run()) {
       List<NdArray<?>> copies = new ArrayList<>();
-      for (Tensor t : r.tensors()) {
-        copies.add(heapCopy(t));
+      int next = 0;
+      for (Output<?> op : finalOps) {
+        Tensor fed = fedValue(op);
+        copies.add(heapCopy(fed != null ? fed : r.get(next++)));
       }
       values = List.copyOf(copies);
     } catch (OutOfRangeException e) {
@@ -81,6 +92,15 @@ public final class FinalOpsHook implements SessionRunHook {
           e.getMessage());
       throw e;
     }
+  }
+
+  private Tensor fedValue(Output<?> op) {
+    for (Map.Entry<Output<?>, Tensor> feed : feeds.entrySet()) {
+      if (feed.getKey().index() == op.index() && feed.getKey().op().equals(op.op())) {
+        return feed.getValue();
+      }
+    }
+    return null;
   }
 
   /** A heap copy of {@code t} (bool, uint8, int32, int64, float, double and string tensors). */

@@ -74,6 +74,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-18
   @Test
   void bht18_savesWhenSaverAndScaffoldBothMissing() {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -84,6 +85,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-19
   @Test
   void bht19_raiseWhenSaverAndScaffoldBothPresent() {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -95,6 +97,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-20
   @Test
   void bht20_raiseInBothSecsAndSteps() {
     assertThatThrownBy(() -> CheckpointSaverHook.builder(dir).saveSecs(10).saveSteps(20).build())
@@ -102,6 +105,7 @@ class CheckpointSaverHookTest {
         .hasMessageContaining("saveSecs (10.0) and saveSteps (20)");
   }
 
+  // BHT-21
   @Test
   void bht21_raiseInNoneSecsAndSteps() {
     assertThatThrownBy(() -> CheckpointSaverHook.builder(dir).build())
@@ -109,6 +113,7 @@ class CheckpointSaverHookTest {
         .hasMessageContaining("Either saveSecs or saveSteps should be provided");
   }
 
+  // BHT-22
   @Test
   void bht22_saveSecsSavesInFirstStep() {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -119,6 +124,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-24
   @Test
   void bht24_listenerWithMonitoredSession() {
     try (Graph g = new Graph()) {
@@ -144,6 +150,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-26
   @Test
   void bht26_listenerWithDefaultSaver() {
     CountingListener listener = new CountingListener();
@@ -171,6 +178,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-28
   @Test
   void bht28_saveSecsSavesPeriodically() {
     HookTesting.ManualClock clock = new HookTesting.ManualClock();
@@ -194,6 +202,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-30
   @Test
   void bht30_saveStepsSavesInFirstStep() throws IOException {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -217,6 +226,7 @@ class CheckpointSaverHookTest {
     });
   }
 
+  // BHT-31
   @Test
   void bht31_saveStepsSavesPeriodically() {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -238,6 +248,7 @@ class CheckpointSaverHookTest {
     assertThat(HookTesting.checkpointStep(dir, variable)).isEqualTo(5);
   }
 
+  // BHT-33
   @Test
   void bht33_summaryWriterDefs() {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -275,6 +286,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-35
   @Test
   void bht35_saveGraphDef() throws IOException {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -291,6 +303,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-36
   @Test
   void bht36_saveGraphDefFalse() throws IOException {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -306,6 +319,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-37
   @Test
   void bht37_multiStepSaveStepsSavesInFirstStep() {
     try (HookTesting.StepModel m = new HookTesting.StepModel(5)) {
@@ -317,6 +331,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-39
   @Test
   void bht39_multiStepSaveStepsSavesAtEnd() {
     try (HookTesting.StepModel m = new HookTesting.StepModel(5)) {
@@ -331,6 +346,7 @@ class CheckpointSaverHookTest {
     }
   }
 
+  // BHT-40
   @Test
   void bht40_resourceGlobalStepSavesPeriodically() {
     try (Graph g = new Graph()) {

@@ -17,6 +17,7 @@ import org.tensorflow.types.TFloat32;
 
 class LoggingTensorHookTest {
 
+  // BHT-10
   @Test
   void bht10_illegalArgs() {
     assertThatThrownBy(() -> LoggingTensorHook.builder().tensor("t").everyNIter(0).build())
@@ -64,6 +65,7 @@ class LoggingTensorHookTest {
     }
   }
 
+  // BHT-11
   @Test
   void bht11_printAtEndOnly() {
     try (Model m = new Model(); HookTesting.LogCapture log = new HookTesting.LogCapture()) {
@@ -81,6 +83,7 @@ class LoggingTensorHookTest {
     }
   }
 
+  // BHT-12
   @Test
   void bht12_printEveryNSteps() {
     try (Model m = new Model(); HookTesting.LogCapture log = new HookTesting.LogCapture()) {
@@ -131,16 +134,19 @@ class LoggingTensorHookTest {
     }
   }
 
+  // BHT-15
   @Test
   void bht15_printEveryNSecs() {
     everyNSecs(false);
   }
 
+  // BHT-16
   @Test
   void bht16_printEveryNSecsAndEnd() {
     everyNSecs(true);
   }
 
+  // BHT-17
   @Test
   void bht17_printFormatter() {
     try (Model m = new Model(); HookTesting.LogCapture log = new HookTesting.LogCapture()) {

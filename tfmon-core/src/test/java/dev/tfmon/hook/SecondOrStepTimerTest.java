@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class SecondOrStepTimerTest {
 
+  // BHT-01
   @Test
   void bht01_raiseInBothSecsAndSteps() {
     assertThatThrownBy(() -> SecondOrStepTimer.builder().everySecs(2.0).everySteps(10).build())
@@ -14,6 +15,7 @@ class SecondOrStepTimerTest {
         .hasMessageContaining("Can not provide both every_secs (2.0) and every_steps (10)");
   }
 
+  // BHT-02
   @Test
   void bht02_raiseInNoneSecsAndSteps() {
     assertThatThrownBy(() -> SecondOrStepTimer.builder().build())
@@ -21,6 +23,7 @@ class SecondOrStepTimerTest {
         .hasMessage("Either every_secs or every_steps should be provided.");
   }
 
+  // BHT-04
   @Test
   void bht04_everySteps() {
     SecondOrStepTimer timer = SecondOrStepTimer.everySteps(3);

@@ -40,6 +40,7 @@ class StepCounterHookTest {
     return points.stream().map(ScalarPoint::step).toList();
   }
 
+  // BHT-41
   @Test
   void bht41_stepCounterEveryNSteps() {
     HookTesting.ManualClock clock = new HookTesting.ManualClock();
@@ -52,6 +53,7 @@ class StepCounterHookTest {
     }
   }
 
+  // BHT-42
   @Test
   void bht42_stepCounterEveryNSecs() {
     HookTesting.ManualClock clock = new HookTesting.ManualClock();
@@ -72,6 +74,7 @@ class StepCounterHookTest {
     assertThat(points).allSatisfy(p -> assertThat(p.value()).isCloseTo(5.0, org.assertj.core.data.Offset.offset(1e-3)));
   }
 
+  // BHT-44
   @Test
   void bht44_logWarningIfGlobalStepNotIncreased() {
     try (HookTesting.StepModel m = new HookTesting.StepModel(0);
@@ -90,6 +93,7 @@ class StepCounterHookTest {
     }
   }
 
+  // BHT-45
   @Test
   void bht45_stepsPerRunLessThanEveryNSteps() {
     HookTesting.ManualClock clock = new HookTesting.ManualClock();
@@ -97,6 +101,7 @@ class StepCounterHookTest {
     assertThat(steps(points)).containsExactly(15L, 25L);
   }
 
+  // BHT-46
   @Test
   void bht46_stepsPerRunEqualEveryNSteps() {
     HookTesting.ManualClock clock = new HookTesting.ManualClock();

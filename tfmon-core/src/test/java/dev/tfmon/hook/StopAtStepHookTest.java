@@ -12,6 +12,7 @@ import org.tensorflow.op.Ops;
 
 class StopAtStepHookTest {
 
+  // BHT-06
   @Test
   void bht06_raiseInBothLastStepAndNumSteps() {
     assertThatThrownBy(() -> StopAtStepHook.of(10L, 20L))
@@ -22,6 +23,7 @@ class StopAtStepHookTest {
         .hasMessage("One of num_steps or last_step must be specified.");
   }
 
+  // BHT-07
   @Test
   void bht07_stopBasedOnLastStep() {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {

@@ -51,6 +51,7 @@ class SummarySaverHookTest {
     return Summaries.scalar(g, "my_summary", tensor);
   }
 
+  // BHT-48
   @Test
   void bht48_raiseWhenScaffoldAndSummaryOpBothMissing() {
     assertThatThrownBy(() -> SummarySaverHook.builder().saveSteps(1).build())
@@ -58,6 +59,7 @@ class SummarySaverHookTest {
         .hasMessageContaining("Exactly one of scaffold or summary_op must be provided, but got neither");
   }
 
+  // BHT-49
   @Test
   void bht49_raiseWhenScaffoldAndSummaryOpBothPresent() {
     try (Graph g = new Graph()) {
@@ -68,6 +70,7 @@ class SummarySaverHookTest {
     }
   }
 
+  // BHT-50
   @Test
   void bht50_raiseInBothSecsAndSteps() {
     try (Graph g = new Graph()) {
@@ -78,6 +81,7 @@ class SummarySaverHookTest {
     }
   }
 
+  // BHT-51
   @Test
   void bht51_raiseInNoneSecsAndSteps() {
     try (Graph g = new Graph()) {
@@ -104,6 +108,7 @@ class SummarySaverHookTest {
     return points.stream().map(p -> new double[] {p.step(), p.value()}).toList();
   }
 
+  // BHT-52
   @Test
   void bht52_saveSteps() {
     try (HookTesting.StepModel m = new HookTesting.StepModel()) {
@@ -120,6 +125,7 @@ class SummarySaverHookTest {
     });
   }
 
+  // BHT-54
   @Test
   void bht54_saveSecsSavingOnceEveryStep() {
     HookTesting.ManualClock clock = new HookTesting.ManualClock();
@@ -140,6 +146,7 @@ class SummarySaverHookTest {
         .containsExactly(new double[] {1, 1}, new double[] {2, 2}, new double[] {3, 3}, new double[] {4, 4});
   }
 
+  // BHT-62
   @Test
   void bht62_resourceVariablesSaveSteps() {
     try (Graph g = new Graph()) {

@@ -70,6 +70,7 @@ class MonitoredTrainingSessionTest {
     }
   }
 
+  // MST-011
   @Test
   void mst011_savingRestoringCheckpoint() {
     try (Graph g = new Graph()) {
@@ -85,6 +86,7 @@ class MonitoredTrainingSessionTest {
     }
   }
 
+  // MST-012
   @Test
   void mst012_saveCheckpointSteps() {
     try (Graph g = new Graph()) {
@@ -132,6 +134,7 @@ class MonitoredTrainingSessionTest {
     return tags;
   }
 
+  // MST-015
   @Test
   void mst015_summariesSteps() throws IOException {
     try (Graph g = new Graph()) {
@@ -152,6 +155,7 @@ class MonitoredTrainingSessionTest {
     }
   }
 
+  // MST-016
   @Test
   void mst016_summariesSecs() throws IOException {
     ManualClock clock = new ManualClock();
@@ -182,6 +186,7 @@ class MonitoredTrainingSessionTest {
     }
   }
 
+  // MST-019
   @Test
   void mst019_saveGraphDefFalse() throws IOException {
     try (Graph g = new Graph()) {
