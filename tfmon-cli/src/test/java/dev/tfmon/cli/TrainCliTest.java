@@ -75,6 +75,8 @@ class TrainCliTest {
     assertThat(loss.get(loss.size() - 1).value()).isLessThan(loss.get(0).value() / 5);
   }
 
+  // End-to-end counterpart of MST-062 (a new session restores the newest checkpoint of the
+  // directory) and BHT-07 (StopAtStepHook.lastStep counts the global step across runs).
   @Test
   void aSecondRunResumesFromTheSavedStep() {
     Path copy = shared.resolve("resumed");
@@ -121,6 +123,7 @@ class TrainCliTest {
     }
   }
 
+  // End-to-end counterpart of MST-067: OUT_OF_RANGE from a real tf.data iterator ends the loop cleanly.
   @Test
   void epochsEndTheTf_dataInputWithOutOfRangeAndStopCleanly() {
     Path dir = shared.resolve("epochs");
