@@ -1,0 +1,159 @@
+package dev.tfmon.cli;
+
+import dev.tfmon.graph.TrainOps;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.framework.optimizers.Adam;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.StdArrays;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.data.Iterator;
+import org.tensorflow.op.data.IteratorGetNext;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TType;
+
+/**
+ * The built-in model: a multi-layer perceptron classifier (dense ReLU layers, softmax
+ * cross-entropy, Adam) fed by a tf.data pipeline built from TF Java's dataset ops inside the graph
+ * (tensor slices → shuffle → repeat → batch → iterator). When the input runs out, the iterator
+ * raises OUT_OF_RANGE, which ends a {@code runUntilStopped} loop cleanly.
+ *
+ * <pre>{@code
+ * ClassifierGraph model = ClassifierGraph.build(graph, split, List.of(64, 64), 64, 0.01f, -1, 42);
+ * // run model.iteratorInit() once per session (the Scaffold's local init op), then model.trainOp()
+ * }</pre>
+ *
+ * @param trainOp one step: minimize the batch loss, increment the global step
+ * @param loss the batch's mean cross-entropy
+ * @param batchAccuracy the batch's accuracy
+ * @param evalAccuracy the accuracy on the evaluation examples (a constant input)
+ * @param iteratorInit (re)starts the input pipeline
+ * @param layerSizes input width, hidden widths, number of classes
+ */
+record ClassifierGraph(
+    Operation trainOp,
+    Operand<TFloat32> loss,
+    Operand<TFloat32> batchAccuracy,
+    Operand<TFloat32> evalAccuracy,
+    Operation iteratorInit,
+    List<Integer> layerSizes) {
+
+  /**
+   * Builds the model into {@code graph}.
+   *
+   * @param epochs passes over the training examples, or -1 to repeat forever
+   * @param seed seeds the initial weights and the shuffle
+   */
+  static ClassifierGraph build(
+      Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate, long epochs, long seed) {
+    Ops tf = Ops.create(graph);
+    Dataset train = data.train();
+    int features = train.numFeatures();
+    List<Class<? extends TType>> types = List.of(TFloat32.class, TInt32.class);
+
+    // (SparseSoftmaxCrossEntropyWithLogits has no C++ gradient, so the loss takes one-hot labels.)
+    // Input pipeline: the examples are constants of the graph; tf.data slices, shuffles, repeats
+    // and batches them. TFRecordDataset (V2) cannot iterate in TF Java 1.1.0, these ops can.
+    Ops in = tf.withSubScope("input");
+    List<Operand<?>> components =
+        List.of(in.constant(StdArrays.ndCopyOf(train.features())), in.constant(train.labels()));
+    Operand<? extends TType> ds =
+        in.data.tensorSliceDataset(components, List.of(Shape.of(features), Shape.scalar()));
+    ds = shuffle(graph, in, ds, train.size(), seed, List.of(Shape.of(features), Shape.scalar()));
+    ds = in.data.repeatDataset(ds, in.constant(epochs), types, List.of(Shape.of(features), Shape.scalar()));
+    List<Shape> batched = List.of(Shape.of(-1, features), Shape.of(-1));
+    ds = in.data.batchDataset(ds, in.constant((long) batchSize), in.constant(false), types, batched);
+    Iterator iterator = in.data.iterator("", "", types, batched);
+    Operation init = in.data.makeIterator(ds, iterator).op();
+    IteratorGetNext next = in.data.iteratorGetNext(iterator, types, batched);
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32> x = (Operand<TFloat32>) next.components().get(0);
+    @SuppressWarnings("unchecked")
+    Operand<TInt32> y = (Operand<TInt32>) next.components().get(1);
+
+    // Weights start from a seeded Glorot-uniform draw made here, so a run is reproducible.
+    Random random = new Random(seed);
+    List<Integer> sizes = new ArrayList<>();
+    sizes.add(features);
+    sizes.addAll(hidden);
+    sizes.add(train.numClasses());
+    List<Variable<TFloat32>> kernels = new ArrayList<>();
+    List<Variable<TFloat32>> biases = new ArrayList<>();
+    for (int i = 0; i + 1 < sizes.size(); i++) {
+      int fanIn = sizes.get(i);
+      int fanOut = sizes.get(i + 1);
+      String layer = i + 2 == sizes.size() ? "logits" : "dense_" + i;
+      // Flat names ("dense_0_kernel"): tensorflow-framework optimizers name their slots
+      // "<variable>-m" through withName, which rejects the '/' of a scoped name.
+      float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
+      float[][] w = new float[fanIn][fanOut];
+      for (float[] row : w) {
+        for (int j = 0; j < fanOut; j++) {
+          row[j] = (random.nextFloat() * 2 - 1) * limit;
+        }
+      }
+      kernels.add(tf.withName(layer + "_kernel").variable(tf.constant(StdArrays.ndCopyOf(w))));
+      biases.add(tf.withName(layer + "_bias").variable(tf.zeros(tf.constant(new int[] {fanOut}), TFloat32.class)));
+    }
+
+    Ops t = tf.withSubScope("train");
+    Operand<TFloat32> logits = forward(t, x, kernels, biases);
+    Operand<TFloat32> loss =
+        t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
+    Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
+    Operation trainOp = TrainOps.minimize(new Adam(graph, learningRate), loss, "train_op");
+
+    Dataset eval = data.eval();
+    Ops e = tf.withSubScope("eval");
+    Operand<TFloat32> evalLogits = forward(e, e.constant(StdArrays.ndCopyOf(eval.features())), kernels, biases);
+    Operand<TFloat32> evalAccuracy = accuracy(e, evalLogits, e.constant(eval.labels()));
+    return new ClassifierGraph(trainOp, loss, batchAccuracy, evalAccuracy, init, List.copyOf(sizes));
+  }
+
+  private static Operand<TFloat32> forward(
+      Ops tf, Operand<TFloat32> x, List<Variable<TFloat32>> kernels, List<Variable<TFloat32>> biases) {
+    Operand<TFloat32> h = x;
+    for (int i = 0; i < kernels.size(); i++) {
+      h = tf.math.add(tf.linalg.matMul(h, kernels.get(i)), biases.get(i));
+      if (i + 1 < kernels.size()) {
+        h = tf.nn.relu(h);
+      }
+    }
+    return h;
+  }
+
+  private static Operand<TFloat32> accuracy(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
+    Operand<TInt32> predicted = tf.math.argMax(logits, tf.constant(1), TInt32.class);
+    Operand<TBool> hit = tf.math.equal(predicted, labels);
+    return tf.math.mean(tf.dtypes.cast(hit, TFloat32.class), tf.constant(0));
+  }
+
+  /**
+   * A ShuffleDataset (V1) that reshuffles every epoch from a fixed seed. TF Java 1.1.0 only wraps
+   * the V3 op, which needs a seed-generator resource; the V1 kernel is still registered.
+   */
+  private static Operand<? extends TType> shuffle(
+      Graph graph, Ops tf, Operand<? extends TType> input, int buffer, long seed, List<Shape> shapes) {
+    GraphOperation op =
+        graph
+            .opBuilder("ShuffleDataset", "input/shuffle", tf.scope())
+            .addInput(input.asOutput())
+            .addInput(tf.constant((long) buffer).asOutput())
+            .addInput(tf.constant(seed).asOutput())
+            .addInput(tf.constant(seed + 1).asOutput())
+            .setAttr("reshuffle_each_iteration", true)
+            .setAttr("output_types", new DataType[] {DataType.DT_FLOAT, DataType.DT_INT32})
+            .setAttr("output_shapes", shapes.toArray(new Shape[0]))
+            .build();
+    return op.output(0);
+  }
+}

@@ -1,0 +1,135 @@
+package dev.tfmon.cli;
+
+import java.io.PrintWriter;
+import java.util.function.LongSupplier;
+
+/**
+ * Training progress: on a terminal, one line redrawn in place at most ten times a second (a bar,
+ * step, loss, steps/s, ETA); otherwise a plain line every {@code logSteps} steps, which logs and
+ * tests can read. The final state is printed by {@link #finish()}.
+ *
+ * <pre>{@code
+ * Progress p = new Progress(out, System.console() != null, 0, 2000, 100, System::nanoTime);
+ * if (p.isDue(step)) { p.update(step, loss); } else { p.note(step, loss); }
+ * p.finish();
+ * }</pre>
+ */
+final class Progress {
+  private static final long REDRAW_NANOS = 100_000_000L;
+  private final PrintWriter out;
+  private final boolean terminal;
+  private final long lastStep;
+  private final int logSteps;
+  private final LongSupplier nanos;
+  private final long startStep;
+  private long lastDrawNanos;
+  private long lastPrintedStep = -1;
+  private long step;
+  private double loss;
+  private long firstNanos = -1;
+  private long firstStep;
+
+  /**
+   * @param lastStep the step training stops at, or -1 if unknown (no bar and no ETA)
+   */
+  Progress(PrintWriter out, boolean terminal, long startStep, long lastStep, int logSteps, LongSupplier nanos) {
+    this.out = out;
+    this.terminal = terminal;
+    this.startStep = startStep;
+    this.step = startStep;
+    this.lastStep = lastStep;
+    this.logSteps = logSteps;
+    this.nanos = nanos;
+  }
+
+  /** True when a line should be shown for {@code step} (the caller then reads it exactly). */
+  boolean isDue(long step) {
+    if (firstNanos < 0) {
+      return true;
+    }
+    if (terminal) {
+      return nanos.getAsLong() - lastDrawNanos >= REDRAW_NANOS || step == lastStep;
+    }
+    return step % logSteps == 0 || step == lastStep;
+  }
+
+  /** Records the state without printing. */
+  void note(long step, double loss) {
+    start(step);
+    this.step = step;
+    this.loss = loss;
+  }
+
+  /** Records the state and prints it if it is due. */
+  void update(long step, double loss) {
+    note(step, loss);
+    long now = nanos.getAsLong();
+    if (terminal) {
+      out.print("\r" + line(now, true) + "\u001b[K");
+      out.flush();
+      lastDrawNanos = now;
+      lastPrintedStep = step;
+    } else if (step % logSteps == 0 || step == lastStep) {
+      out.println(line(now, false));
+      out.flush();
+      lastPrintedStep = step;
+    }
+  }
+
+  private void start(long step) {
+    if (firstNanos < 0) {
+      // Rates count from the first finished step, not from session creation (graph setup, restore).
+      firstNanos = nanos.getAsLong();
+      firstStep = step;
+    }
+  }
+
+  /** Ends the display with the final state on its own line. */
+  void finish() {
+    long now = nanos.getAsLong();
+    if (terminal) {
+      if (step > startStep) {
+        out.print("\r" + line(now, true) + "\u001b[K\n");
+      }
+    } else if (step > startStep && step != lastPrintedStep) {
+      out.println(line(now, false));
+    }
+    out.flush();
+  }
+
+  private String line(long now, boolean bar) {
+    double secs = firstNanos < 0 ? 0 : (now - firstNanos) / 1e9;
+    double rate = secs > 0 ? (step - firstStep) / secs : 0;
+    StringBuilder s = new StringBuilder();
+    if (bar && lastStep > 0) {
+      int width = 24;
+      int filled = (int) Math.min(width, Math.round(width * (double) step / lastStep));
+      s.append('[').append("=".repeat(filled)).append(" ".repeat(width - filled)).append("] ");
+    }
+    s.append("step ").append(step);
+    if (lastStep > 0) {
+      s.append('/').append(lastStep);
+    }
+    // Float.toString: the shortest text that reads back as the same float32, so the numbers can
+    // be compared exactly with another TensorFlow's.
+    s.append("  loss ").append(Float.toString((float) loss));
+    if (rate > 0) {
+      s.append(String.format("  %.1f steps/s", rate));
+      if (lastStep > 0) {
+        s.append("  ETA ").append(duration((lastStep - step) / rate));
+      }
+    }
+    return s.toString();
+  }
+
+  static String duration(double secs) {
+    long s = Math.round(secs);
+    if (s < 60) {
+      return s + "s";
+    }
+    if (s < 3600) {
+      return String.format("%dm%02ds", s / 60, s % 60);
+    }
+    return String.format("%dh%02dm", s / 3600, s % 3600 / 60);
+  }
+}

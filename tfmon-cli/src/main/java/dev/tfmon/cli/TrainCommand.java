@@ -1,0 +1,346 @@
+package dev.tfmon.cli;
+
+import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.hook.SessionRunArgs;
+import dev.tfmon.runtime.RunResult;
+import dev.tfmon.checkpoint.Checkpoints;
+import dev.tfmon.hook.StopAtStepHook;
+import dev.tfmon.session.MonitoredTrainingSession;
+import dev.tfmon.summary.Summaries;
+import dev.tfmon.session.MonitoredSession;
+import dev.tfmon.session.Scaffold;
+import dev.tfmon.session.StopRequestedException;
+import dev.tfmon.summary.EventFileReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TNumber;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tfmon train}: trains the built-in classifier (on built-in spirals or a CSV file), or a
+ * graph exported by Python TensorFlow ({@code --meta-graph}), through a {@link MonitoredSession}
+ * that restores the model directory's newest checkpoint, saves checkpoints and writes TensorBoard
+ * summaries. SIGINT/SIGTERM stop it between steps with a final checkpoint.
+ *
+ * <pre>{@code
+ * tfmon train --model-dir runs/spirals --max-steps 3000 --hidden 64,64
+ * }</pre>
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Train a model with checkpoints, TensorBoard summaries and resumption.",
+      "Without options: a multi-layer classifier on built-in 2-D spirals (3000 points, 3 classes),",
+      "into ./runs/default. Run it again to resume from the latest checkpoint there.",
+      "Ctrl-C or SIGTERM stops between steps and writes a checkpoint (exit code 130 or 143)."
+    })
+final class TrainCommand implements Callable<Integer> {
+  static final long DEFAULT_MAX_STEPS = 2000;
+  static final long DEFAULT_CHECKPOINT_STEPS = 500;
+
+  @Option(names = "--model-dir", defaultValue = "runs/default", paramLabel = "DIR",
+      description = "Checkpoints and event files go here; training resumes from it (default: ${DEFAULT-VALUE}).")
+  Path modelDir;
+
+  @Option(names = "--max-steps", paramLabel = "N",
+      description = "Stop when the global step reaches N (counted across resumed runs). "
+          + "Default: " + DEFAULT_MAX_STEPS + ", or no limit with --epochs.")
+  Long maxSteps;
+
+  @Option(names = "--epochs", paramLabel = "N",
+      description = "Stop after N passes over the training data (in this run); the input pipeline ends with OUT_OF_RANGE.")
+  Long epochs;
+
+  @Option(names = "--batch-size", paramLabel = "N",
+      description = "Examples per step (default: 64; with --meta-graph: all rows of --data).")
+  Integer batchSize;
+
+  @Option(names = "--learning-rate", defaultValue = "0.01", paramLabel = "LR",
+      description = "Adam's learning rate for the built-in model (default: ${DEFAULT-VALUE}).")
+  float learningRate;
+
+  @Option(names = "--hidden", split = ",", defaultValue = "64,64", paramLabel = "N[,N...]",
+      description = "Hidden layer sizes of the built-in model (default: ${DEFAULT-VALUE}).")
+  List<Integer> hidden;
+
+  @Option(names = "--save-checkpoint-steps", paramLabel = "N",
+      description = "Save a checkpoint every N steps (default: 500 unless --save-checkpoint-secs).")
+  Long saveCheckpointSteps;
+
+  @Option(names = "--save-checkpoint-secs", paramLabel = "S", description = "Save a checkpoint every S seconds instead.")
+  Long saveCheckpointSecs;
+
+  @Option(names = "--summary-steps", defaultValue = "100", paramLabel = "N",
+      description = "Write scalar summaries every N steps; 0 for none (default: ${DEFAULT-VALUE}).")
+  int summarySteps;
+
+  @Option(names = "--log-steps", defaultValue = "100", paramLabel = "N",
+      description = "When the output is not a terminal, print a progress line every N steps (default: ${DEFAULT-VALUE}).")
+  int logSteps;
+
+  @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
+      description = "Seeds the data set, the initial weights and the shuffle (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--data", paramLabel = "FILE.csv",
+      description = "Train on this CSV file (header line, numbers only) instead of the built-in spirals.")
+  Path data;
+
+  @Option(names = "--label-column", defaultValue = "label", paramLabel = "NAME",
+      description = "The CSV column holding the class (default: ${DEFAULT-VALUE}); the others are features.")
+  String labelColumn;
+
+  @Option(names = "--meta-graph", paramLabel = "FILE.meta",
+      description = "Train a graph exported by TensorFlow (e.g. Python's tf.compat.v1.train.Saver), fed from --data.")
+  Path metaGraph;
+
+  @Option(names = "--train-op", paramLabel = "OP",
+      description = "With --meta-graph: the training op (default: the graph's train_op collection).")
+  String trainOp;
+
+  @Option(names = "--loss", paramLabel = "TENSOR",
+      description = "With --meta-graph: the loss tensor to report (default: 'loss').")
+  String loss;
+
+  @Option(names = "--feed", paramLabel = "PLACEHOLDER=COL[,COL...]",
+      description = "With --meta-graph: feed these CSV columns to a placeholder (repeatable); the dtype is the placeholder's.")
+  List<String> feeds;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private PrintWriter out;
+
+  @Override
+  public Integer call() {
+    out = spec.commandLine().getOut();
+    validate();
+    try (Graph graph = new Graph()) {
+      return metaGraph != null ? trainMetaGraph(graph) : trainClassifier(graph);
+    } finally {
+      out.flush();
+    }
+  }
+
+  private void validate() {
+    if (saveCheckpointSteps != null && saveCheckpointSecs != null) {
+      throw CliException.usage(
+          "--save-checkpoint-steps " + saveCheckpointSteps + " and --save-checkpoint-secs " + saveCheckpointSecs
+              + " exclude each other; give one");
+    }
+    positive("--save-checkpoint-steps", saveCheckpointSteps);
+    positive("--save-checkpoint-secs", saveCheckpointSecs);
+    positive("--max-steps", maxSteps);
+    positive("--epochs", epochs);
+    positive("--batch-size", batchSize == null ? null : (long) batchSize);
+    if (summarySteps < 0) {
+      throw CliException.usage("--summary-steps must be 0 (none) or positive, but got " + summarySteps);
+    }
+    if (logSteps < 1) {
+      throw CliException.usage("--log-steps must be positive, but got " + logSteps);
+    }
+    if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+      throw CliException.usage("--learning-rate must be a positive number, but got " + learningRate);
+    }
+    for (int h : hidden) {
+      if (h < 1 || h > 65_536) {
+        throw CliException.usage("--hidden sizes must be between 1 and 65536, but got " + hidden);
+      }
+    }
+    if (metaGraph == null) {
+      for (String[] opt : new String[][] {{"--train-op", trainOp}, {"--loss", loss}}) {
+        if (opt[1] != null) {
+          throw CliException.usage(opt[0] + " '" + opt[1] + "' needs --meta-graph");
+        }
+      }
+      if (feeds != null) {
+        throw CliException.usage("--feed needs --meta-graph");
+      }
+    } else {
+      InputPaths.readableFile("--meta-graph", metaGraph);
+      if (data == null) {
+        throw CliException.usage("--meta-graph needs --data FILE.csv to feed its placeholders");
+      }
+      if (feeds == null || feeds.isEmpty()) {
+        throw CliException.usage("--meta-graph needs at least one --feed PLACEHOLDER=COL[,COL...]");
+      }
+    }
+  }
+
+  private static void positive(String option, Long value) {
+    if (value != null && value < 1) {
+      throw CliException.usage(option + " must be positive, but got " + value);
+    }
+  }
+
+  private long lastStep() {
+    return maxSteps != null ? maxSteps : epochs != null ? -1 : DEFAULT_MAX_STEPS;
+  }
+
+  // ---- the built-in classifier ----
+
+  private int trainClassifier(Graph graph) {
+    Dataset all = data != null ? Dataset.fromCsv(data, labelColumn) : Dataset.spirals(1000, 3, seed);
+    Dataset.Split split = all.split(0.2, seed);
+    int batch = batchSize != null ? batchSize : 64;
+    ClassifierGraph model =
+        ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed);
+    Saver saver = Saver.builder(graph).maxToKeep(5).build();
+    Optional<ModelDirCheck.Resume> resume = ModelDirCheck.check(modelDir, graph);
+
+    out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
+    out.printf("model: multi-layer classifier, layers %s (ReLU), Adam(learning rate %s), batch %d%n",
+        join(model.layerSizes()), learningRate, batch);
+    Map<String, Operand<?>> scalars = new LinkedHashMap<>();
+    scalars.put("loss", model.loss());
+    scalars.put("accuracy", model.batchAccuracy());
+    long batchesPerEpoch = (split.train().size() + batch - 1) / batch;
+    Scaffold scaffold = Scaffold.builder(graph).saver(saver).localInitOp(model.iteratorInit()).build();
+    return run(graph, scaffold, resume, scalars, batchesPerEpoch,
+        session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size());
+  }
+
+  private static String join(List<Integer> sizes) {
+    List<String> s = new ArrayList<>();
+    sizes.forEach(i -> s.add(Integer.toString(i)));
+    return String.join("-", s);
+  }
+
+  // ---- a graph exported by Python ----
+
+  private int trainMetaGraph(Graph graph) {
+    MetaGraphTraining m = MetaGraphTraining.load(graph, metaGraph, trainOp, loss, data, feeds, batchSize);
+    Saver saver = m.saver();
+    Optional<ModelDirCheck.Resume> resume = ModelDirCheck.check(modelDir, graph);
+    out.printf("data:  %s, %d rows; %s%n", data, m.rows(), m.feedDescription());
+    out.printf("model: %s (train op '%s', loss '%s'), batch %d%n",
+        metaGraph, m.trainOp().name(), m.loss().op().name(), m.batchSize());
+    Map<String, Operand<?>> scalars = new LinkedHashMap<>();
+    scalars.put("loss", m.loss());
+    Scaffold scaffold = Scaffold.builder(graph).saver(saver).build();
+    try {
+      return run(graph, scaffold, resume, scalars, m.batchesPerEpoch(), m::step, null, 0);
+    } finally {
+      m.close();
+    }
+  }
+
+  // ---- the shared loop ----
+
+  /** One training step on the monitored session (with hooks). */
+  @FunctionalInterface
+  interface Step {
+    void run(MonitoredSession session);
+  }
+
+  /**
+   * Trains until the step limit, the end of the input or a signal, then prints the outcome.
+   *
+   * @return the exit code: 0, or 128 + the signal's number after a stop by signal
+   */
+  private int run(
+      Graph graph, Scaffold scaffold, Optional<ModelDirCheck.Resume> resume,
+      Map<String, Operand<?>> scalars, long batchesPerEpoch, Step trainStep, Operand<TFloat32> evalAccuracy,
+      int evalExamples) {
+    long startStep = resume.map(ModelDirCheck.Resume::step).orElse(0L);
+    long last = lastStep();
+    long progressEnd = last;
+    if (epochs != null) {
+      long epochEnd = startStep + epochs * batchesPerEpoch;
+      progressEnd = last < 0 ? epochEnd : Math.min(last, epochEnd);
+    }
+    try {
+      Files.createDirectories(modelDir);
+    } catch (IOException e) {
+      throw CliException.failure("cannot create --model-dir " + modelDir + ": " + e.getMessage(), e);
+    }
+    if (resume.isPresent()) {
+      out.printf("resuming from checkpoint %s (global step %d)%n", resume.get().checkpoint(), startStep);
+    } else {
+      out.printf("starting from scratch in %s%n", modelDir);
+    }
+    boolean nothingToDo = last >= 0 && startStep >= last;
+    if (nothingToDo) {
+      out.printf("the global step %d already reached --max-steps %d: nothing to train (raise --max-steps to go on)%n",
+          startStep, last);
+    }
+    out.flush();
+    StopSignals signals = StopSignals.install(System.err);
+    Progress progress = new Progress(out, System.console() != null, startStep, progressEnd, logSteps, System::nanoTime);
+    if (summarySteps > 0) {
+      // Summary ops in the graph: the Scaffold merges them and SummarySaverHook writes them.
+      scalars.forEach((tag, op) -> Summaries.scalar(graph, tag, numeric(op)));
+    }
+    Float accuracy = null;
+    ProgressHook progressHook = new ProgressHook(scalars.values().iterator().next(), progress);
+    MonitoredTrainingSession.Builder mts =
+        MonitoredTrainingSession.builder(graph)
+            .checkpointDir(modelDir)
+            .scaffold(scaffold)
+            .saveSummariesSteps(summarySteps)
+            .logStepCountSteps(summarySteps)
+            .hook(progressHook);
+    if (saveCheckpointSecs != null) {
+      mts.saveCheckpointSecs(saveCheckpointSecs);
+    } else {
+      mts.saveCheckpointSteps(saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS);
+    }
+    if (last >= 0) {
+      mts.hook(StopAtStepHook.lastStep(last));
+    }
+    try (MonitoredSession session = mts.build()) {
+      if (!nothingToDo) {
+        session.runUntilStopped(
+            s -> {
+              if (signals.stopRequested()) {
+                throw new StopRequestedException();
+              }
+              trainStep.run((MonitoredSession) s);
+            });
+      }
+      progress.finish();
+      if (evalAccuracy != null) {
+        try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(evalAccuracy))) {
+          accuracy = ((TFloat32) r.get(0)).getFloat();
+        }
+      }
+    }
+    long reached = progressHook.lastStep() >= 0 ? progressHook.lastStep() : startStep;
+    if (signals.stopRequested()) {
+      out.printf("stopped by %s at global step %d; checkpoint written%n", signals.received(), reached);
+    } else if (!nothingToDo && (last < 0 || reached < last)) {
+      out.printf("end of input after %d epoch%s at global step %d%n", epochs, epochs == 1 ? "" : "s", reached);
+    }
+    if (accuracy != null) {
+      out.printf("eval accuracy: %.4f (%d examples)%n", accuracy, evalExamples);
+    }
+    if (!Double.isNaN(progressHook.lastLoss())) {
+      out.printf("final loss: %s%n", Float.toString((float) progressHook.lastLoss()));
+    }
+    out.printf("checkpoint:  %s%n", Checkpoints.latestCheckpoint(modelDir).orElse("(none)"));
+    List<Path> events = EventFileReader.eventFiles(modelDir);
+    out.printf("event files: %s%s%n", events.isEmpty() ? "(none)" : events.get(events.size() - 1),
+        events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
+    out.flush();
+    return signals.stopRequested() ? signals.exitCode() : 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<? extends TNumber> numeric(Operand<?> op) {
+    return (Operand<? extends TNumber>) op;
+  }
+}
