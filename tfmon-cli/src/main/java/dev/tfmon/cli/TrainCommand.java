@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,6 +122,18 @@ final class TrainCommand implements Callable<Integer> {
       description = "With --meta-graph: feed these CSV columns to a placeholder (repeatable); the dtype is the placeholder's.")
   List<String> feeds;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Serve /metrics in the Prometheus text format on 127.0.0.1:PORT (0: a free port, printed). "
+          + "The run's MXBean tfmon:type=Training,name=<model dir name> is registered in any case.")
+  Integer metricsPort;
+
+  @Option(names = "--stall-timeout", defaultValue = "10m", paramLabel = "DURATION",
+      description = "Log a thread dump and the run in flight when no step completes for this long, "
+          + "e.g. 90s, 10m, 1h; 0 turns the watchdog off (default: ${DEFAULT-VALUE}).")
+  String stallTimeout;
+
+  private Duration stall;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private PrintWriter out;
@@ -137,6 +150,10 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private void validate() {
+    stall = TrainingMonitoring.parseDuration("--stall-timeout", stallTimeout);
+    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+      throw CliException.usage("--metrics-port must be between 0 and 65535, but got " + metricsPort);
+    }
     if (saveCheckpointSteps != null && saveCheckpointSecs != null) {
       throw CliException.usage(
           "--save-checkpoint-steps " + saveCheckpointSteps + " and --save-checkpoint-secs " + saveCheckpointSecs
@@ -285,6 +302,8 @@ final class TrainCommand implements Callable<Integer> {
       // Summary ops in the graph: the Scaffold merges them and SummarySaverHook writes them.
       scalars.forEach((tag, op) -> Summaries.scalar(graph, tag, numeric(op)));
     }
+    String runName = modelDir.toAbsolutePath().normalize().getFileName() == null
+        ? "default" : modelDir.toAbsolutePath().normalize().getFileName().toString();
     Float accuracy = null;
     ProgressHook progressHook = new ProgressHook(scalars.values().iterator().next(), progress);
     MonitoredTrainingSession.Builder mts =
@@ -302,7 +321,11 @@ final class TrainCommand implements Callable<Integer> {
     if (last >= 0) {
       mts.hook(StopAtStepHook.lastStep(last));
     }
-    try (MonitoredSession session = mts.build()) {
+    try (TrainingMonitoring monitoring =
+            TrainingMonitoring.start(graph, runName, scaffold.saver(), modelDir, scalars, metricsPort, stall, out);
+        MonitoredSession session = build(mts, monitoring)) {
+      monitoring.attach(session);
+      stoppedThroughJmx = monitoring::stopRequested;
       if (!nothingToDo) {
         session.runUntilStopped(
             s -> {
@@ -322,6 +345,8 @@ final class TrainCommand implements Callable<Integer> {
     long reached = progressHook.lastStep() >= 0 ? progressHook.lastStep() : startStep;
     if (signals.stopRequested()) {
       out.printf("stopped by %s at global step %d; checkpoint written%n", signals.received(), reached);
+    } else if (stoppedThroughJmx.getAsBoolean()) {
+      out.printf("stopped through JMX (requestStop) at global step %d; checkpoint written%n", reached);
     } else if (!nothingToDo && (last < 0 || reached < last)) {
       out.printf("end of input after %d epoch%s at global step %d%n", epochs, epochs == 1 ? "" : "s", reached);
     }
@@ -337,6 +362,13 @@ final class TrainCommand implements Callable<Integer> {
         events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
     out.flush();
     return signals.stopRequested() ? signals.exitCode() : 0;
+  }
+
+  private java.util.function.BooleanSupplier stoppedThroughJmx = () -> false;
+
+  private static MonitoredSession build(MonitoredTrainingSession.Builder mts, TrainingMonitoring monitoring) {
+    monitoring.addTo(mts);
+    return mts.build();
   }
 
   @SuppressWarnings("unchecked")

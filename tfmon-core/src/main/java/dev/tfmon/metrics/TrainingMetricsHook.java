@@ -133,6 +133,11 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
     stats.hookCostsFrom(session::hookCosts);
   }
 
+  /** True once a stop was requested through the MXBean or {@link #requestStop()}. */
+  public boolean isStopRequested() {
+    return stopRequested;
+  }
+
   /** Same as the MXBean's {@code requestStop()}: the loop ends after the current step. */
   public void requestStop() {
     stopRequested = true;

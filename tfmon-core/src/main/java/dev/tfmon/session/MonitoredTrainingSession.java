@@ -1,6 +1,7 @@
 package dev.tfmon.session;
 
 import dev.tfmon.hook.CheckpointSaverHook;
+import dev.tfmon.hook.CheckpointSaverListener;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.StepCounterHook;
 import dev.tfmon.hook.SummarySaverHook;
@@ -64,6 +65,7 @@ public final class MonitoredTrainingSession {
     private boolean saveGraphDef = true;
     private RecoveryPolicy recoveryPolicy;
     private RecoveryListener recoveryListener;
+    private final List<CheckpointSaverListener> checkpointListeners = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
 
     private Builder(Graph graph) {
@@ -193,6 +195,12 @@ public final class MonitoredTrainingSession {
       return this;
     }
 
+    /** Told about every save of the default {@link CheckpointSaverHook} (e.g. to export metrics). */
+    public Builder checkpointListener(CheckpointSaverListener listener) {
+      checkpointListeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
     /** Passed to {@link MonitoredSession.Builder#recoveryListener}. */
     public Builder recoveryListener(RecoveryListener listener) {
       this.recoveryListener = Objects.requireNonNull(listener, "recoveryListener");
@@ -292,7 +300,8 @@ public final class MonitoredTrainingSession {
           secs = 600.0;
         }
         CheckpointSaverHook.Builder ckpt =
-            CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef).clock(clock);
+            CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef).clock(clock)
+                .listeners(checkpointListeners);
         if (steps != null && steps > 0) {
           defaults.add(ckpt.saveSteps(steps).build());
         } else if (secs != null && secs > 0) {

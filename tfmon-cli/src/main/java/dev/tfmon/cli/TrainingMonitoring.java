@@ -1,0 +1,150 @@
+package dev.tfmon.cli;
+
+import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.metrics.MetricsHttpServer;
+import dev.tfmon.metrics.StallWatchdog;
+import dev.tfmon.metrics.TrainingMeters;
+import dev.tfmon.metrics.TrainingMetricsHook;
+import dev.tfmon.session.AbstractMonitoredSession;
+import dev.tfmon.session.MonitoredTrainingSession;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+
+/**
+ * The operator's side of {@code tfmon train}: the run's MXBean ({@code tfmon:type=Training,name=<model
+ * dir name>}, with {@code requestStop()} and {@code saveCheckpointNow()}), the stall watchdog
+ * ({@code --stall-timeout}), and with {@code --metrics-port} a Prometheus {@code /metrics} endpoint on
+ * 127.0.0.1.
+ *
+ * <pre>{@code
+ * try (TrainingMonitoring monitoring = TrainingMonitoring.start(graph, "spirals", saver, dir, scalars, 9464, Duration.ofMinutes(10), out)) {
+ *   monitoring.addTo(mtsBuilder);
+ * }
+ * }</pre>
+ */
+final class TrainingMonitoring implements AutoCloseable {
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+  private final TrainingMetricsHook metrics;
+  private final StallWatchdog watchdog;
+  private final TrainingMeters meters;
+  private final MetricsHttpServer server;
+
+  private TrainingMonitoring(TrainingMetricsHook metrics, StallWatchdog watchdog, TrainingMeters meters, MetricsHttpServer server) {
+    this.metrics = metrics;
+    this.watchdog = watchdog;
+    this.meters = meters;
+    this.server = server;
+  }
+
+  /**
+   * Builds the hooks and, with a port, starts serving {@code /metrics} (printing its address).
+   *
+   * @param saver the saver for {@code saveCheckpointNow()}, or null when there is nothing to save
+   * @param metricsPort the port, 0 for a free one, null for no endpoint
+   * @param stallTimeout zero for no watchdog
+   */
+  static TrainingMonitoring start(
+      Graph graph, String runName, Saver saver, Path modelDir, Map<String, Operand<?>> scalars,
+      Integer metricsPort, Duration stallTimeout, PrintWriter out) {
+    TrainingMetricsHook.Builder b = TrainingMetricsHook.builder(graph, runName);
+    if (saver != null) {
+      // The CheckpointSaverHook writes the final checkpoint; this saver only serves operator requests.
+      b.saver(saver, modelDir.resolve("model.ckpt").toString()).finalCheckpoint(false);
+    }
+    scalars.forEach(b::scalar);
+    TrainingMetricsHook metrics = b.build();
+    StallWatchdog watchdog =
+        stallTimeout.isZero() ? null : StallWatchdog.builder().stallTimeout(stallTimeout).stats(metrics.stats()).build();
+    TrainingMeters meters = null;
+    MetricsHttpServer server = null;
+    if (metricsPort != null) {
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      meters = new TrainingMeters(metrics.stats());
+      meters.bindTo(registry);
+      try {
+        server = MetricsHttpServer.start(metricsPort, registry::scrape);
+      } catch (UncheckedIOException e) {
+        meters.close();
+        if (watchdog != null) {
+          watchdog.close();
+        }
+        throw CliException.failure("--metrics-port " + metricsPort + ": " + e.getMessage(), e);
+      }
+      out.printf("metrics: http://127.0.0.1:%d/metrics%n", server.port());
+      out.flush();
+    }
+    return new TrainingMonitoring(metrics, watchdog, meters, server);
+  }
+
+  /** Adds the hooks (the watchdog first of all, so it sees every other hook's run) and listeners. */
+  void addTo(MonitoredTrainingSession.Builder mts) {
+    if (watchdog != null) {
+      mts.chiefOnlyHook(watchdog);
+    }
+    mts.hook(metrics).recoveryListener(metrics.stats()).checkpointListener(metrics.stats().checkpointListener());
+  }
+
+  /** Takes per-hook times from the built session. */
+  void attach(AbstractMonitoredSession session) {
+    metrics.attach(session);
+  }
+
+  /** True once a JMX client called {@code requestStop()}. */
+  boolean stopRequested() {
+    return metrics.isStopRequested();
+  }
+
+  @Override
+  public void close() {
+    try {
+      metrics.close();
+    } finally {
+      if (server != null) {
+        server.close();
+      }
+      if (meters != null) {
+        meters.close();
+      }
+      if (watchdog != null) {
+        watchdog.close();
+      }
+    }
+  }
+
+  /**
+   * Parses {@code 90s}, {@code 10m}, {@code 1h}, {@code 500ms}, or {@code 0} (off).
+   *
+   * @throws CliException a usage error naming the option and the value
+   */
+  static Duration parseDuration(String option, String text) {
+    if (text.equals("0")) {
+      return Duration.ZERO;
+    }
+    Matcher m = DURATION.matcher(text);
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw CliException.usage(
+          option + " must be a duration such as 90s, 10m or 1h (or 0 for off), but got '" + text + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    switch (m.group(2)) {
+      case "ms":
+        return Duration.ofMillis(n);
+      case "s":
+        return Duration.ofSeconds(n);
+      case "m":
+        return Duration.ofMinutes(n);
+      default:
+        return Duration.ofHours(n);
+    }
+  }
+}
