@@ -9,6 +9,7 @@ import dev.tfmon.hook.CheckpointSaverHook;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import dev.tfmon.session.MonitoredSession;
+import dev.tfmon.session.MonitoredTrainingSession;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,34 @@ class TrainingMetricsHookTest {
       assertThat(stats.checkpointsSaved()).isEqualTo(Checkpoints.checkpointState(dir).orElseThrow().allModelCheckpointPaths().size());
       assertThat(stats.lastCheckpointSaveDuration()).isPositive();
       assertThat(stats.totalCheckpointSaveTime()).isGreaterThanOrEqualTo(stats.lastCheckpointSaveDuration());
+    }
+  }
+
+  @Test
+  void monitoredTrainingSessionsCheckpointListenerSeesTheDefaultSaverHooksSaves() {
+    try (Graph g = new Graph()) {
+      Model model = Model.build(g);
+      TrainingMetricsHook metrics = TrainingMetricsHook.builder(g, "mts").registerMBean(false).build();
+      TrainingStats stats = metrics.stats();
+      try (metrics;
+          MonitoredSession s =
+              MonitoredTrainingSession.builder(g)
+                  .checkpointDir(dir)
+                  .saveCheckpointSteps(10)
+                  .saveSummariesSteps(0)
+                  .logStepCountSteps(0)
+                  .checkpointListener(stats.checkpointListener())
+                  .hook(metrics)
+                  .build()) {
+        assertThat(stats.lastCheckpointStep()).as("the save after session creation").isZero();
+        for (int i = 0; i < 12; i++) {
+          s.runner().addTarget(model.trainOp()).run().close();
+        }
+        assertThat(stats.lastCheckpointStep()).isEqualTo(10);
+      }
+      // Steps 0 and 10 while training, 12 at the clean close.
+      assertThat(stats.lastCheckpointStep()).isEqualTo(12);
+      assertThat(stats.checkpointsSaved()).isEqualTo(3);
     }
   }
 
