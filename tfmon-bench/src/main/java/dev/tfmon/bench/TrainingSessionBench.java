@@ -46,7 +46,9 @@ public final class TrainingSessionBench {
       try (TFloat32 xt = m.xTensor();
           TFloat32 yt = m.yTensor();
           MonitoredSession mts = MonitoredTrainingSession.builder(g).checkpointDir(dir).build();
+          MonitoredSession plain = MonitoredSession.builder(g).build();
           NativeSession raw = NativeSession.open(g)) {
+        var stepRead = dev.tfmon.graph.GlobalStep.readTensor(g);
         raw.runner().addTargets(NativeSession.graphInitializers(g)).run().close();
         SessionRunArgs stepArgs =
             SessionRunArgs.builder().feed(m.x(), xt).feed(m.y(), yt).fetch(m.loss()).target(m.train()).build();
@@ -65,8 +67,29 @@ public final class TrainingSessionBench {
               }
             }
           },
+          // What the default hooks add to each run: one fetch of the global step's read copy.
+          n -> {
+            for (int i = 0; i < n; i++) {
+              try (RunResult r =
+                  raw.runner().feed(m.x(), xt).feed(m.y(), yt).fetch(m.loss()).fetch(stepRead).addTarget(m.train()).run()) {
+                sink += ((TFloat32) r.get(0)).getFloat();
+              }
+            }
+          },
+          n -> {
+            for (int i = 0; i < n; i++) {
+              try (RunResult r = plain.run(stepArgs)) {
+                sink += ((TFloat32) r.get(0)).getFloat();
+              }
+            }
+          },
         };
-        String[] names = {"NativeSession (raw)", "MonitoredTrainingSession, default hooks"};
+        String[] names = {
+          "NativeSession (raw)",
+          "MonitoredTrainingSession, default hooks",
+          "NativeSession + global step fetch",
+          "MonitoredSession, no hook"
+        };
         for (Loop l : loops) {
           l.steps(Math.max(200, steps / 5));
         }
