@@ -195,7 +195,7 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
   /** TensorFlow's native INFO lines ("I0000 00:00:...") and absl's note that precedes them. */
   static boolean isNativeInfo(String line) {
     return line.startsWith("WARNING: All log messages before absl::InitializeLog()")
-        || line.matches("I\\d{4} \\d\\d:\\d\\d:\\d\\d\\.\\d+ .*");
+        || line.matches("I\\d{4} \\d\\d:\\d\\d:\\d+\\.\\d+ .*");
   }
 
   /** {@code /job:worker/task:1} → {@code worker1}. */
