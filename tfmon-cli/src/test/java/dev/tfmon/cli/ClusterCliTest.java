@@ -45,6 +45,8 @@ class ClusterCliTest {
         .contains("[worker0] READY grpc://127.0.0.1:")
         .contains("(chief)")
         .contains("[worker1] waiting for the chief (/job:worker/task:0) to initialize or restore the model")
+        .contains("[worker0] step ")
+        .contains("[worker1] step ")
         .contains("all 2 workers finished; the ps task stopped");
     assertThat(doneStep(r.out(), 0)).isGreaterThanOrEqualTo(200);
     assertThat(doneStep(r.out(), 1)).isGreaterThanOrEqualTo(200);
