@@ -423,12 +423,16 @@ final class TrainCommand implements Callable<Integer> {
               trainStep.run((MonitoredSession) s);
             });
       }
-      progress.finish();
       if (globalStep != null) {
         try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(globalStep))) {
           finalGlobalStep = ((TInt64) r.get(0)).getObject();
         }
+        if (progressHook.lastStep() >= 0) {
+          // the hook only counts this worker's runs since its last read; the others stepped too
+          progress.note(finalGlobalStep, progressHook.lastLoss());
+        }
       }
+      progress.finish();
       if (evalAccuracy != null) {
         try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(evalAccuracy))) {
           accuracy = ((TFloat32) r.get(0)).getFloat();
