@@ -15,6 +15,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
 
 /**
  * {@code tfmon cluster}: distributed training on this machine. Starts N parameter server tasks
@@ -39,6 +40,8 @@ import picocli.CommandLine.Parameters;
     })
 final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
   private static final int MAX_TASKS = 16;
+  /** How long the workers may take to stop after Ctrl-C before they are killed. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
   @Option(names = "--ps", defaultValue = "1", paramLabel = "N",
       description = "Parameter server tasks holding the variables (default: ${DEFAULT-VALUE}).")
@@ -57,6 +60,9 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
   List<String> command;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The first SIGINT/SIGTERM received, or null. */
+  private volatile Signal stopSignal;
 
   @Override
   public Integer call() {
@@ -87,6 +93,7 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
                     out.flush();
                   }
                 });
+    installSignalHandlers();
     try (LocalCluster cluster = builder.reserve()) {
       synchronized (printLock) {
         out.printf("cluster: %s%n", cluster.spec().toCompactString());
@@ -98,6 +105,9 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
         throw CliException.failure("the cluster did not start: " + e.getMessage(), e);
       }
       String failed = awaitWorkers(cluster);
+      if (stopSignal != null) {
+        return stopWorkers(cluster, out, printLock);
+      }
       if (failed != null) {
         throw CliException.failure(failed);
       }
@@ -111,6 +121,58 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * Ctrl-C or SIGTERM: tell the workers to stop (SIGTERM: each stops after its step, the chief with
+   * a checkpoint), then kill everything. A second signal exits at once; the cluster's shutdown hook
+   * still kills every task.
+   */
+  private void installSignalHandlers() {
+    for (String name : new String[] {"INT", "TERM"}) {
+      Signal.handle(new Signal(name), signal -> {
+        if (stopSignal != null) {
+          System.exit(128 + signal.getNumber());
+        }
+        stopSignal = signal;
+      });
+    }
+  }
+
+  private int stopWorkers(LocalCluster cluster, PrintWriter out, Object printLock) {
+    synchronized (printLock) {
+      out.printf("tfmon: SIG%s received: stopping the workers (the chief writes a checkpoint), then every task%n",
+          stopSignal.getName());
+      out.flush();
+    }
+    List<TaskProcess> workerTasks = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      TaskProcess p = cluster.task("worker", w);
+      workerTasks.add(p);
+      if (p.isAlive()) {
+        // SIGTERM through the handle: Process.destroy() would also close the pipes, and a child that
+        // sees its standard input end exits at once, without its final checkpoint
+        p.process().toHandle().destroy();
+      }
+    }
+    long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+    for (TaskProcess p : workerTasks) {
+      try {
+        p.process().waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    synchronized (printLock) {
+      for (TaskProcess p : workerTasks) {
+        out.printf("%s: %s%n", shortName(p.name()),
+            p.isAlive() ? "still running after " + STOP_GRACE.toSeconds() + " s, killed" : "exited with code " + p.process().exitValue());
+      }
+      out.flush();
+    }
+    cluster.close();
+    return 128 + stopSignal.getNumber();
   }
 
   private void validate() {
@@ -164,6 +226,9 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
    */
   private String awaitWorkers(LocalCluster cluster) {
     while (true) {
+      if (stopSignal != null) {
+        return null;
+      }
       boolean running = false;
       for (int w = 0; w < workers; w++) {
         TaskProcess p = cluster.task("worker", w);

@@ -441,7 +441,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     long reached = progressHook.lastStep() >= 0 ? progressHook.lastStep() : startStep;
     if (signals.stopRequested()) {
-      out.printf("stopped by %s at global step %d; checkpoint written%n", signals.received(), reached);
+      out.printf("stopped by %s at global step %d%s%n", signals.received(), reached,
+          isChief() ? "; checkpoint written" : " (the chief writes the checkpoint)");
     } else if (stoppedThroughJmx.getAsBoolean()) {
       out.printf("stopped through JMX (requestStop) at global step %d; checkpoint written%n", reached);
     } else if (!nothingToDo && (last < 0 || reached < last) && (distributed == null || epochs != null)) {

@@ -71,6 +71,35 @@ class ClusterCliTest {
   }
 
   @Test
+  void sigtermStopsTheWorkersWithACheckpointAndKillsEveryTask() {
+    Path modelDir = work.resolve("stopped");
+    int[] ports;
+    try (CliProcess cluster = CliProcess.start(work,
+        "cluster", "--ps", "1", "--workers", "2", "train", "--max-steps", "1000000", "--model-dir", modelDir.toString(),
+        "--log-steps", "20")) {
+      String spec = cluster.awaitLine("cluster: ", Duration.ofSeconds(60));
+      ports = Pattern.compile(":(\\d+)").matcher(spec).results().mapToInt(m -> Integer.parseInt(m.group(1))).toArray();
+      cluster.awaitLine("[worker1] step ", TIMEOUT);
+      cluster.terminate();
+      CliProcess.Result r = cluster.await(TIMEOUT);
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(143);
+      assertThat(r.out()).as(r.toString())
+          .contains("tfmon: SIGTERM received: stopping the workers (the chief writes a checkpoint), then every task")
+          .contains("[worker0] stopped by SIGTERM at global step ")
+          .contains("worker0: exited with code 143")
+          .contains("worker1: exited with code 143");
+      String checkpoint = Checkpoints.latestCheckpoint(modelDir).orElseThrow();
+      assertThat(r.out()).contains("[worker0] checkpoint:  " + checkpoint);
+      assertThat(Long.parseLong(checkpoint.substring(checkpoint.lastIndexOf('-') + 1))).isPositive();
+    }
+    assertThat(ports).hasSize(3);
+    for (int port : ports) {
+      assertRefused(port);
+    }
+  }
+
+  @Test
   void serverPrintsReadyAndServesSessions() throws IOException {
     int port = freePort();
     try (CliProcess server = CliProcess.start(work,
