@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,7 +39,7 @@ import sun.misc.Signal;
       "initializes or restores the model and writes checkpoints and summaries to --model-dir.",
       "Exit code 0 when every worker finished, 1 when a task failed; Ctrl-C kills every task."
     })
-final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
+final class ClusterCommand implements Callable<Integer> {
   private static final int MAX_TASKS = 16;
   /** How long the workers may take to stop after Ctrl-C before they are killed. */
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);

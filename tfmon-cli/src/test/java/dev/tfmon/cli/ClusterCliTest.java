@@ -100,6 +100,14 @@ class ClusterCliTest {
   }
 
   @Test
+  void aFailingWorkerFailsTheClusterNamingTheTask() {
+    CliProcess.Result r = CliProcess.run(work, TIMEOUT, "cluster", "--workers", "1", "train", "--data", "missing.csv");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err().split("\n")[0]).isEqualTo("tfmon: error: /job:worker/task:0 failed with exit code 2");
+    assertThat(r.out()).contains("[worker0] tfmon: error: --data missing.csv: no such file");
+  }
+
+  @Test
   void serverPrintsReadyAndServesSessions() throws IOException {
     int port = freePort();
     try (CliProcess server = CliProcess.start(work,
