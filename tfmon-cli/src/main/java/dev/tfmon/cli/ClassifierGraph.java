@@ -1,5 +1,6 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.graph.TrainOps;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,7 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.framework.optimizers.Adam;
+import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
@@ -55,7 +57,24 @@ record ClassifierGraph(
    */
   static ClassifierGraph build(
       Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate, long epochs, long seed) {
+    return build(graph, data, hidden, batchSize, learningRate, epochs, seed, null);
+  }
+
+  /**
+   * Builds the model for between-graph replication when {@code placement} is not null: the global
+   * step first, then the weights round-robin on the ps tasks, the rest on worker {@code
+   * placement.task()}. The optimizer is then plain gradient descent: Adam's beta-power variables
+   * are created without a device by TF Java, so each worker would get its own uninitialized copy.
+   */
+  static ClassifierGraph build(
+      Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate, long epochs, long seed,
+      Placement placement) {
     Ops tf = Ops.create(graph);
+    if (placement != null) {
+      // before any other variable, so it lands on ps task 0 as in Python
+      placement.setter().globalStep(graph);
+      tf = placement.setter().workerOps(tf, placement.task());
+    }
     Dataset train = data.train();
     int features = train.numFeatures();
     List<Class<? extends TType>> types = List.of(TFloat32.class, TInt32.class);
@@ -101,8 +120,8 @@ record ClassifierGraph(
           row[j] = (random.nextFloat() * 2 - 1) * limit;
         }
       }
-      kernels.add(tf.withName(layer + "_kernel").variable(tf.constant(StdArrays.ndCopyOf(w))));
-      biases.add(tf.withName(layer + "_bias").variable(tf.zeros(tf.constant(new int[] {fanOut}), TFloat32.class)));
+      kernels.add(variableOps(tf, placement).withName(layer + "_kernel").variable(tf.constant(StdArrays.ndCopyOf(w))));
+      biases.add(variableOps(tf, placement).withName(layer + "_bias").variable(tf.zeros(tf.constant(new int[] {fanOut}), TFloat32.class)));
     }
 
     Ops t = tf.withSubScope("train");
@@ -110,13 +129,21 @@ record ClassifierGraph(
     Operand<TFloat32> loss =
         t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
     Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
-    Operation trainOp = TrainOps.minimize(new Adam(graph, learningRate), loss, "train_op");
+    Operation trainOp = TrainOps.minimize(
+        placement == null ? new Adam(graph, learningRate) : new GradientDescent(graph, learningRate), loss, "train_op");
 
     Dataset eval = data.eval();
     Ops e = tf.withSubScope("eval");
     Operand<TFloat32> evalLogits = forward(e, e.constant(StdArrays.ndCopyOf(eval.features())), kernels, biases);
     Operand<TFloat32> evalAccuracy = accuracy(e, evalLogits, e.constant(eval.labels()));
     return new ClassifierGraph(trainOp, loss, batchAccuracy, evalAccuracy, init, List.copyOf(sizes));
+  }
+
+  /** Where the variables of a distributed model go (see {@link ReplicaDeviceSetter}). */
+  record Placement(ReplicaDeviceSetter setter, int task) {}
+
+  private static Ops variableOps(Ops tf, Placement placement) {
+    return placement == null ? tf : placement.setter().variableOps(tf);
   }
 
   private static Operand<TFloat32> forward(

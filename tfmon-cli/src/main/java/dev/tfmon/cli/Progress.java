@@ -24,6 +24,8 @@ final class Progress {
   private final long startStep;
   private long lastDrawNanos;
   private long lastPrintedStep = -1;
+  /** {@code step / logSteps} of the last plain line: a line is due when a step crosses into a new multiple. */
+  private long printedBucket;
   private long step;
   private double loss;
   private long firstNanos = -1;
@@ -39,6 +41,7 @@ final class Progress {
     this.step = startStep;
     this.lastStep = lastStep;
     this.logSteps = logSteps;
+    this.printedBucket = startStep / logSteps;
     this.nanos = nanos;
   }
 
@@ -50,7 +53,16 @@ final class Progress {
     if (terminal) {
       return nanos.getAsLong() - lastDrawNanos >= REDRAW_NANOS || step == lastStep;
     }
-    return step % logSteps == 0 || step == lastStep;
+    return crossesMultiple(step);
+  }
+
+  /**
+   * Whether {@code step} is past a multiple of {@code logSteps} not printed yet, or the last step.
+   * Not {@code step % logSteps == 0}: on a cluster the other workers advance the shared global
+   * step too, so one worker sees only some of the steps.
+   */
+  private boolean crossesMultiple(long step) {
+    return step / logSteps > printedBucket || (lastStep >= 0 && step >= lastStep);
   }
 
   /** Records the state without printing. */
@@ -69,8 +81,9 @@ final class Progress {
       out.flush();
       lastDrawNanos = now;
       lastPrintedStep = step;
-    } else if (step % logSteps == 0 || step == lastStep) {
+    } else if (crossesMultiple(step)) {
       out.println(line(now, false));
+      printedBucket = step / logSteps;
       out.flush();
       lastPrintedStep = step;
     }

@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code tfmon} command: {@code train}, {@code inspect}, {@code events}, {@code plot}. Exit
- * codes: 0 success, 1 runtime failure, 2 bad usage; errors are one line on stderr (with the stack
+ * The {@code tfmon} command: {@code train}, {@code inspect}, {@code events}, {@code plot},
+ * {@code server}, {@code cluster}. Exit codes: 0 success, 1 runtime failure, 2 bad usage; errors are one line on stderr (with the stack
  * trace under {@code --verbose}).
  *
  * <pre>{@code
@@ -28,6 +28,8 @@ import picocli.CommandLine.Option;
       InspectCommand.class,
       EventsCommand.class,
       PlotCommand.class,
+      ServerCommand.class,
+      ClusterCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TfmonCli implements Callable<Integer> {
@@ -49,6 +51,8 @@ public final class TfmonCli implements Callable<Integer> {
     boolean verbose = Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
     configureLogging(verbose);
     CommandLine cli = new CommandLine(new TfmonCli());
+    // Everything after "tfmon cluster ... train" belongs to the workers' train command.
+    cli.getSubcommands().get("cluster").setStopAtPositional(true);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> reportFailure(e, cmd, verbose));
     cli.setParameterExceptionHandler(
         (e, args2) -> {

@@ -1,6 +1,11 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.cluster.ReplicaDeviceSetter;
+import dev.tfmon.cluster.TaskServer;
+import dev.tfmon.graph.GlobalStep;
+import org.tensorflow.Output;
+import org.tensorflow.types.TInt64;
 import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.checkpoint.Checkpoints;
@@ -132,6 +137,27 @@ final class TrainCommand implements Callable<Integer> {
           + "e.g. 90s, 10m, 1h; 0 turns the watchdog off (default: ${DEFAULT-VALUE}).")
   String stallTimeout;
 
+  @Option(names = "--cluster", paramLabel = "SPEC",
+      description = "Train as one worker of this TensorFlow cluster (JSON file, JSON, or ps=h:p;worker=h:p,h:p): "
+          + "variables on the ps tasks, worker 0 is the chief that checkpoints. Default: TF_CONFIG if set.")
+  String cluster;
+
+  @Option(names = "--job", paramLabel = "NAME", description = "With --cluster: this task's job; only worker trains (default: worker).")
+  String job;
+
+  @Option(names = "--task", paramLabel = "I", description = "With --cluster: this worker's index (default: 0).")
+  Integer task;
+
+  /** Set by {@code tfmon cluster} on its children, so that they die with it. */
+  @Option(names = "--exit-on-stdin-eof", hidden = true)
+  boolean exitOnStdinEof;
+
+  /** This worker's task when training on a cluster, else null. */
+  private ClusterArgs distributed;
+
+  /** This worker's own server (started before the graph is built), else null. */
+  private TaskServer server;
+
   private Duration stall;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -142,6 +168,9 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     out = spec.commandLine().getOut();
     validate();
+    if (distributed != null) {
+      startServer();
+    }
     try (Graph graph = new Graph()) {
       return metaGraph != null ? trainMetaGraph(graph) : trainClassifier(graph);
     } finally {
@@ -151,6 +180,7 @@ final class TrainCommand implements Callable<Integer> {
 
   private void validate() {
     stall = TrainingMonitoring.parseDuration("--stall-timeout", stallTimeout);
+    validateCluster();
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw CliException.usage("--metrics-port must be between 0 and 65535, but got " + metricsPort);
     }
@@ -198,6 +228,41 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  private void validateCluster() {
+    distributed = ClusterArgs.resolve(cluster, job, task, "worker", System.getenv()).orElse(null);
+    if (distributed == null) {
+      return;
+    }
+    if (!distributed.job().equals("worker")) {
+      throw CliException.usage("tfmon train runs worker tasks only, but the task is /job:" + distributed.job()
+          + "/task:" + distributed.task() + " (serve a ps task with 'tfmon server')");
+    }
+    if (!distributed.cluster().hasJob("ps")) {
+      throw CliException.usage("the cluster " + distributed.cluster().toCompactString()
+          + " has no ps job to hold the variables; jobs are " + distributed.cluster().jobNames());
+    }
+    if (metaGraph != null) {
+      throw CliException.usage("--meta-graph cannot train on a cluster (--cluster or TF_CONFIG): its variables have no ps placement");
+    }
+  }
+
+  private boolean isChief() {
+    return distributed == null || distributed.task() == 0;
+  }
+
+  private void startServer() {
+    if (exitOnStdinEof) {
+      ClusterArgs.exitOnStdinEof();
+    }
+    try {
+      server = TaskServer.start(distributed.cluster(), distributed.job(), distributed.task());
+    } catch (IllegalStateException e) {
+      throw CliException.failure(e.getMessage(), e);
+    }
+    out.println(ServerCommand.readyLine(server));
+    out.flush();
+  }
+
   private static void positive(String option, Long value) {
     if (value != null && value < 1) {
       throw CliException.usage(option + " must be positive, but got " + value);
@@ -215,13 +280,21 @@ final class TrainCommand implements Callable<Integer> {
     Dataset.Split split = all.split(0.2, seed);
     int batch = batchSize != null ? batchSize : 64;
     ClassifierGraph model =
-        ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed);
+        ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed,
+            distributed == null ? null
+                : new ClassifierGraph.Placement(ReplicaDeviceSetter.forCluster(distributed.cluster()), distributed.task()));
     Saver saver = Saver.builder(graph).maxToKeep(5).build();
-    Optional<ModelDirCheck.Resume> resume = ModelDirCheck.check(modelDir, graph);
+    // Only the chief reads and writes the model directory; the other workers only train.
+    Optional<ModelDirCheck.Resume> resume = isChief() ? ModelDirCheck.check(modelDir, graph) : Optional.empty();
 
     out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
-    out.printf("model: multi-layer classifier, layers %s (ReLU), Adam(learning rate %s), batch %d%n",
-        join(model.layerSizes()), learningRate, batch);
+    out.printf("model: multi-layer classifier, layers %s (ReLU), %s(learning rate %s), batch %d%n",
+        join(model.layerSizes()), distributed == null ? "Adam" : "GradientDescent", learningRate, batch);
+    if (distributed != null) {
+      out.printf("cluster: %s; this is /job:worker/task:%d%s; variables on %d ps task%s%n",
+          distributed.cluster().toCompactString(), distributed.task(), isChief() ? " (chief)" : "",
+          distributed.cluster().numTasks("ps"), distributed.cluster().numTasks("ps") == 1 ? "" : "s");
+    }
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();
     scalars.put("loss", model.loss());
     scalars.put("accuracy", model.batchAccuracy());
@@ -280,12 +353,16 @@ final class TrainCommand implements Callable<Integer> {
       long epochEnd = startStep + epochs * batchesPerEpoch;
       progressEnd = last < 0 ? epochEnd : Math.min(last, epochEnd);
     }
-    try {
-      Files.createDirectories(modelDir);
-    } catch (IOException e) {
-      throw CliException.failure("cannot create --model-dir " + modelDir + ": " + e.getMessage(), e);
+    if (isChief()) {
+      try {
+        Files.createDirectories(modelDir);
+      } catch (IOException e) {
+        throw CliException.failure("cannot create --model-dir " + modelDir + ": " + e.getMessage(), e);
+      }
     }
-    if (resume.isPresent()) {
+    if (!isChief()) {
+      out.printf("waiting for the chief (/job:worker/task:0) to initialize or restore the model%n");
+    } else if (resume.isPresent()) {
       out.printf("resuming from checkpoint %s (global step %d)%n", resume.get().checkpoint(), startStep);
     } else {
       out.printf("starting from scratch in %s%n", modelDir);
@@ -305,6 +382,7 @@ final class TrainCommand implements Callable<Integer> {
     String runName = modelDir.toAbsolutePath().normalize().getFileName() == null
         ? "default" : modelDir.toAbsolutePath().normalize().getFileName().toString();
     Float accuracy = null;
+    long finalGlobalStep = -1;
     ProgressHook progressHook = new ProgressHook(scalars.values().iterator().next(), progress);
     MonitoredTrainingSession.Builder mts =
         MonitoredTrainingSession.builder(graph)
@@ -321,8 +399,18 @@ final class TrainCommand implements Callable<Integer> {
     if (last >= 0) {
       mts.hook(StopAtStepHook.lastStep(last));
     }
+    Output<TInt64> globalStep = null;
+    if (distributed != null) {
+      // Each worker talks to its own server; the device filters keep its sessions to the ps tasks
+      // and itself, and a short recovery wait lets a non-chief start soon after the chief's init.
+      mts.master(server.target())
+          .isChief(isChief())
+          .config(ReplicaDeviceSetter.forCluster(distributed.cluster()).sessionConfig(distributed.task()))
+          .recoveryWait(Duration.ofMillis(500));
+      globalStep = GlobalStep.readTensor(graph);
+    }
     try (TrainingMonitoring monitoring =
-            TrainingMonitoring.start(graph, runName, scaffold.saver(), modelDir, scalars, metricsPort, stall, out);
+            TrainingMonitoring.start(graph, runName, isChief() ? scaffold.saver() : null, modelDir, scalars, metricsPort, stall, out);
         MonitoredSession session = build(mts, monitoring)) {
       monitoring.attach(session);
       stoppedThroughJmx = monitoring::stopRequested;
@@ -335,6 +423,15 @@ final class TrainCommand implements Callable<Integer> {
               trainStep.run((MonitoredSession) s);
             });
       }
+      if (globalStep != null) {
+        try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(globalStep))) {
+          finalGlobalStep = ((TInt64) r.get(0)).getObject();
+        }
+        if (progressHook.lastStep() >= 0) {
+          // the hook only counts this worker's runs since its last read; the others stepped too
+          progress.note(finalGlobalStep, progressHook.lastLoss());
+        }
+      }
       progress.finish();
       if (evalAccuracy != null) {
         try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(evalAccuracy))) {
@@ -344,10 +441,11 @@ final class TrainCommand implements Callable<Integer> {
     }
     long reached = progressHook.lastStep() >= 0 ? progressHook.lastStep() : startStep;
     if (signals.stopRequested()) {
-      out.printf("stopped by %s at global step %d; checkpoint written%n", signals.received(), reached);
+      out.printf("stopped by %s at global step %d%s%n", signals.received(), reached,
+          isChief() ? "; checkpoint written" : " (the chief writes the checkpoint)");
     } else if (stoppedThroughJmx.getAsBoolean()) {
       out.printf("stopped through JMX (requestStop) at global step %d; checkpoint written%n", reached);
-    } else if (!nothingToDo && (last < 0 || reached < last)) {
+    } else if (!nothingToDo && (last < 0 || reached < last) && (distributed == null || epochs != null)) {
       out.printf("end of input after %d epoch%s at global step %d%n", epochs, epochs == 1 ? "" : "s", reached);
     }
     if (accuracy != null) {
@@ -356,10 +454,15 @@ final class TrainCommand implements Callable<Integer> {
     if (!Double.isNaN(progressHook.lastLoss())) {
       out.printf("final loss: %s%n", Float.toString((float) progressHook.lastLoss()));
     }
-    out.printf("checkpoint:  %s%n", Checkpoints.latestCheckpoint(modelDir).orElse("(none)"));
+    if (isChief()) {
+      out.printf("checkpoint:  %s%n", Checkpoints.latestCheckpoint(modelDir).orElse("(none)"));
     List<Path> events = EventFileReader.eventFiles(modelDir);
     out.printf("event files: %s%s%n", events.isEmpty() ? "(none)" : events.get(events.size() - 1),
         events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
+    }
+    if (distributed != null) {
+      out.printf("done: /job:worker/task:%d at global step %d%n", distributed.task(), finalGlobalStep);
+    }
     out.flush();
     return signals.stopRequested() ? signals.exitCode() : 0;
   }

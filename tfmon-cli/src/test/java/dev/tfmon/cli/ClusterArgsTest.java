@@ -1,0 +1,89 @@
+package dev.tfmon.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Where a distributed command finds its task: --cluster/--job/--task, else TF_CONFIG. */
+class ClusterArgsTest {
+  private static final String TF_CONFIG =
+      "{\"cluster\": {\"ps\": [\"127.0.0.1:2222\"], \"worker\": [\"127.0.0.1:2223\", \"127.0.0.1:2224\"]},"
+          + " \"task\": {\"type\": \"worker\", \"index\": 1}}";
+
+  @TempDir Path dir;
+
+  @Test
+  void compactClusterWithDefaults() {
+    ClusterArgs me = ClusterArgs.resolve("ps=127.0.0.1:2222;worker=127.0.0.1:2223", null, null, "worker", Map.of())
+        .orElseThrow();
+    assertThat(me.job()).isEqualTo("worker");
+    assertThat(me.task()).isZero();
+    assertThat(me.cluster().target("ps", 0)).isEqualTo("grpc://127.0.0.1:2222");
+  }
+
+  @Test
+  void tfConfigGivesClusterJobAndTaskWhenNoClusterOption() {
+    ClusterArgs me = ClusterArgs.resolve(null, null, null, null, Map.of("TF_CONFIG", TF_CONFIG)).orElseThrow();
+    assertThat(me.job()).isEqualTo("worker");
+    assertThat(me.task()).isEqualTo(1);
+    assertThat(me.cluster().numTasks("worker")).isEqualTo(2);
+  }
+
+  @Test
+  void neitherClusterNorTfConfigIsEmpty() {
+    assertThat(ClusterArgs.resolve(null, null, null, "worker", Map.of())).isEmpty();
+  }
+
+  @Test
+  void jobWithoutClusterIsAUsageError() {
+    assertThatThrownBy(() -> ClusterArgs.resolve(null, "ps", null, null, Map.of()))
+        .isInstanceOf(CliException.class)
+        .hasMessage("--job and --task need --cluster SPEC (or the TF_CONFIG environment variable)")
+        .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(CliException.USAGE));
+  }
+
+  @Test
+  void badTfConfigNamesTheProblem() {
+    assertThatThrownBy(() -> ClusterArgs.resolve(null, null, null, null, Map.of("TF_CONFIG", "{\"task\": {}}")))
+        .isInstanceOf(CliException.class)
+        .hasMessage("bad TF_CONFIG: TF_CONFIG has no \"cluster\"; keys are [task]");
+  }
+
+  @Test
+  void taskOutOfRangeNamesJobAndTask() {
+    assertThatThrownBy(() -> ClusterArgs.resolve("ps=127.0.0.1:2222", "ps", 3, null, Map.of()))
+        .isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--job ps --task 3: ");
+  }
+
+  @Test
+  void jsonFileIsRead() throws IOException {
+    Path file = Files.writeString(dir.resolve("cluster.json"), "{\"ps\": [\"127.0.0.1:2222\"]}");
+    assertThat(ClusterArgs.parseCluster(file.toString()).target("ps", 0)).isEqualTo("grpc://127.0.0.1:2222");
+  }
+
+  @Test
+  void missingFileIsAUsageErrorNamingIt() {
+    Path file = dir.resolve("nope.json");
+    assertThatThrownBy(() -> ClusterArgs.parseCluster(file.toString()))
+        .isInstanceOf(CliException.class)
+        .hasMessage("--cluster '" + file + "' is neither a JSON file, nor JSON, nor job=host:port[,host:port...][;job=...]");
+  }
+
+  @Test
+  void shortNamesOfTasksAndNativeLogLines() {
+    assertThat(ClusterCommand.shortName("/job:worker/task:1")).isEqualTo("worker1");
+    assertThat(ClusterCommand.isNativeInfo(
+        "I0000 00:00:1795577021.779020   19479 grpc_server_lib.cc:464] Started server")).isTrue();
+    assertThat(ClusterCommand.isNativeInfo("step 100/200  loss 1.07")).isFalse();
+    assertThat(ClusterCommand.modelDir(java.util.List.of("--max-steps", "5", "--model-dir", "runs/x"))).isEqualTo("runs/x");
+    assertThat(ClusterCommand.modelDir(java.util.List.of("--model-dir=runs/y"))).isEqualTo("runs/y");
+    assertThat(ClusterCommand.modelDir(java.util.List.of())).isEqualTo("runs/default");
+  }
+}
