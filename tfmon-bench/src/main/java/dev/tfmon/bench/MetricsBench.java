@@ -41,10 +41,6 @@ import org.tensorflow.types.TFloat32;
 public final class MetricsBench {
   private MetricsBench() {}
 
-  interface Loop {
-    void steps(int n);
-  }
-
   static volatile double sink;
 
   public static void main(String[] args) throws Exception {
@@ -121,7 +117,7 @@ public final class MetricsBench {
           "+ all, fetchEveryNRuns(10) (the default)"
         };
         List<MonitoredSession> sessions = new ArrayList<>(List.of(off, on, full, sparse));
-        Loop[] loops = new Loop[sessions.size()];
+        StepLoops.Loop[] loops = new StepLoops.Loop[sessions.size()];
         for (int k = 0; k < loops.length; k++) {
           MonitoredSession s = sessions.get(k);
           loops[k] =
@@ -133,25 +129,9 @@ public final class MetricsBench {
                 }
               };
         }
-        for (Loop l : loops) {
-          l.steps(Math.max(1000, steps / 5));
-        }
-        // Wall time, and the process's CPU time (all threads, TensorFlow's included), which other
-        // processes on a shared machine disturb less.
-        com.sun.management.OperatingSystemMXBean os =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        double[][] perStep = new double[loops.length][rounds];
-        double[][] cpuPerStep = new double[loops.length][rounds];
-        for (int round = 0; round < rounds; round++) {
-          for (int k = 0; k < loops.length; k++) {
-            int v = (k + round) % loops.length;
-            long c0 = os.getProcessCpuTime();
-            long t0 = System.nanoTime();
-            loops[v].steps(steps);
-            perStep[v][round] = (System.nanoTime() - t0) / 1e3 / steps;
-            cpuPerStep[v][round] = (os.getProcessCpuTime() - c0) / 1e3 / steps;
-          }
-        }
+        StepLoops.Timings t = StepLoops.measure(loops, steps, rounds, 1000);
+        double[][] perStep = t.wall();
+        double[][] cpuPerStep = t.cpu();
         System.out.printf("steps/round=%d rounds=%d hidden=%d%n", steps, rounds, hidden);
         System.out.printf(
             "| loop | wall µs/step (median) | wall vs off (median of per-round ratios, min..max) | CPU µs/step (median) | CPU vs off (median of per-round ratios) |%n"
@@ -184,8 +164,6 @@ public final class MetricsBench {
   }
 
   static double median(double[] values) {
-    double[] s = values.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
+    return StepLoops.median(values);
   }
 }

@@ -37,10 +37,6 @@ import org.tensorflow.types.TFloat32;
 public final class MonitoredSessionBench {
   private MonitoredSessionBench() {}
 
-  interface Loop {
-    void steps(int n);
-  }
-
   public static void main(String[] args) {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
@@ -82,7 +78,7 @@ public final class MonitoredSessionBench {
         SessionRunArgs stepArgs = SessionRunArgs.builder().feed(x, xt).feed(y, yt).fetch(loss).target(train).build();
 
         String[] names = {"TF Java Session", "NativeSession (raw)", "MonitoredSession, no hook", "MonitoredSession, 5 hooks"};
-        Loop[] loops = {
+        StepLoops.Loop[] loops = {
           n -> {
             for (int i = 0; i < n; i++) {
               try (Result r = tfJava.runner().feed(x, xt).feed(y, yt).fetch(loss).addTarget(train).run()) {
@@ -112,25 +108,9 @@ public final class MonitoredSessionBench {
             }
           },
         };
-        for (Loop l : loops) {
-          l.steps(Math.max(1000, steps / 5));
-        }
-        // Wall time, and the process's CPU time (all threads, TensorFlow's included), which is
-        // less disturbed by other processes on a shared machine.
-        com.sun.management.OperatingSystemMXBean os =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        double[][] perStep = new double[loops.length][rounds];
-        double[][] cpuPerStep = new double[loops.length][rounds];
-        for (int round = 0; round < rounds; round++) {
-          for (int k = 0; k < loops.length; k++) {
-            int v = (k + round) % loops.length;
-            long c0 = os.getProcessCpuTime();
-            long t0 = System.nanoTime();
-            loops[v].steps(steps);
-            perStep[v][round] = (System.nanoTime() - t0) / 1e3 / steps;
-            cpuPerStep[v][round] = (os.getProcessCpuTime() - c0) / 1e3 / steps;
-          }
-        }
+        StepLoops.Timings t = StepLoops.measure(loops, steps, rounds, 1000);
+        double[][] perStep = t.wall();
+        double[][] cpuPerStep = t.cpu();
         double base = median(perStep[1]);
         double cpuBase = median(cpuPerStep[1]);
         System.out.printf("steps/round=%d rounds=%d hidden=%d%n", steps, rounds, hidden);
@@ -157,9 +137,7 @@ public final class MonitoredSessionBench {
   static volatile double sink;
 
   static double median(double[] values) {
-    double[] s = values.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
+    return StepLoops.median(values);
   }
 
   /** Asks for nothing and does nothing: the cost of the hook machinery itself. */

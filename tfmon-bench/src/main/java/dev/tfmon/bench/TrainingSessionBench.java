@@ -25,10 +25,6 @@ import org.tensorflow.types.TFloat32;
 public final class TrainingSessionBench {
   private TrainingSessionBench() {}
 
-  interface Loop {
-    void steps(int n);
-  }
-
   public static void main(String[] args) throws IOException {
     int small = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int large = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
@@ -52,7 +48,7 @@ public final class TrainingSessionBench {
         raw.runner().addTargets(NativeSession.graphInitializers(g)).run().close();
         SessionRunArgs stepArgs =
             SessionRunArgs.builder().feed(m.x(), xt).feed(m.y(), yt).fetch(m.loss()).target(m.train()).build();
-        Loop[] loops = {
+        StepLoops.Loop[] loops = {
           n -> {
             for (int i = 0; i < n; i++) {
               try (RunResult r = raw.runner().feed(m.x(), xt).feed(m.y(), yt).fetch(m.loss()).addTarget(m.train()).run()) {
@@ -90,18 +86,7 @@ public final class TrainingSessionBench {
           "NativeSession + global step fetch",
           "MonitoredSession, no hook"
         };
-        for (Loop l : loops) {
-          l.steps(Math.max(200, steps / 5));
-        }
-        double[][] perStep = new double[loops.length][rounds];
-        for (int round = 0; round < rounds; round++) {
-          for (int k = 0; k < loops.length; k++) {
-            int v = (k + round) % loops.length;
-            long t0 = System.nanoTime();
-            loops[v].steps(steps);
-            perStep[v][round] = (System.nanoTime() - t0) / 1e3 / steps;
-          }
-        }
+        double[][] perStep = StepLoops.measure(loops, steps, rounds, 200).wall();
         double base = median(perStep[0]);
         for (int v = 0; v < loops.length; v++) {
           double[] s = perStep[v].clone();
@@ -119,8 +104,6 @@ public final class TrainingSessionBench {
   static volatile double sink;
 
   static double median(double[] values) {
-    double[] s = values.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
+    return StepLoops.median(values);
   }
 }
