@@ -60,14 +60,20 @@ class ClusterRecoveryTest {
       GraphVariable step = GlobalStep.getOrCreate(g);
       @SuppressWarnings("unchecked")
       Output<TInt64> ref = (Output<TInt64>) step.variable();
-      var doStep = onPs.withName("do_step").assignAdd(ref, onPs.constant(1L));
       Output<TInt64> stepRead = GlobalStep.readTensor(g);
+      // Ordered after the read copy, as TrainOps.minimize does: hooks see every step exactly once.
+      var doStep =
+          onPs.withControlDependencies(List.of(() -> stepRead.op()))
+              .withName("do_step")
+              .assignAdd(ref, onPs.constant(1L));
 
       AtomicInteger sessionsCreated = new AtomicInteger();
       List<RecoveryEvent> recoveries = new CopyOnWriteArrayList<>();
       AtomicReference<Future<Long>> restart = new AtomicReference<>();
       SessionRunHook killAtStep5 =
           new SessionRunHook() {
+            private long runs;
+
             @Override
             public void afterCreateSession(NativeSession session, Coordinator coordinator) {
               sessionsCreated.incrementAndGet();
@@ -81,7 +87,7 @@ class ClusterRecoveryTest {
             @Override
             public void afterRun(SessionRunContext context, SessionRunValues values) {
               long seen = ((TInt64) values.get(0)).getLong();
-              if (seen == 5 && restart.get() == null) {
+              if (seen >= 5 && restart.get() == null) {
                 restart.set(
                     restarter.submit(
                         () -> {
@@ -94,6 +100,9 @@ class ClusterRecoveryTest {
               }
               if (seen >= 10 && sessionsCreated.get() >= 2) {
                 context.requestStop();
+              }
+              if (++runs > 100_000) {
+                context.requestStop(); // bounded: the assertions below then say what went wrong
               }
             }
           };
@@ -114,6 +123,7 @@ class ClusterRecoveryTest {
         firstStepAfterRestart = System.nanoTime();
         assertThat(runs).isGreaterThanOrEqualTo(15);
       }
+      assertThat(restart.get()).as("the ps was never restarted").isNotNull();
       long psBackAt = restart.get().get(90, TimeUnit.SECONDS);
       // One session per recovery plus the first: hooks saw afterCreateSession each time. Under load
       // a new session can be created before the restarted ps serves, and be lost again.
