@@ -1,0 +1,13 @@
+/**
+ * tfmon's session on TensorFlow's C API, {@link dev.tfmon.runtime.NativeSession}: it takes a
+ * {@code grpc://} target, never initializes by itself, and reports every failure with TensorFlow's
+ * exact status code as a typed exception.
+ *
+ * <pre>{@code
+ * try (NativeSession session = NativeSession.open(graph, "grpc://127.0.0.1:2222", null);
+ *      RunResult r = session.runner().feed(x, batch).fetch(loss).addTarget(train).run()) {
+ *   float value = ((TFloat32) r.get(0)).getFloat();
+ * }
+ * }</pre>
+ */
+package dev.tfmon.runtime;

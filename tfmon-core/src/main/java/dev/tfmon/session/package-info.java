@@ -1,0 +1,19 @@
+/**
+ * TensorFlow 1.x's training sessions for TF Java: {@link dev.tfmon.session.MonitoredSession},
+ * {@link dev.tfmon.session.SingularMonitoredSession}, {@link
+ * dev.tfmon.session.MonitoredTrainingSession}, the {@link dev.tfmon.session.Scaffold}, session
+ * creators and the {@link dev.tfmon.session.SessionManager}.
+ *
+ * <p>A monitored session is a stack of layers, one file each: {@link
+ * dev.tfmon.session.RecoverableSession} (recreates a lost session), {@link
+ * dev.tfmon.session.CoordinatedSession} (background threads), {@link
+ * dev.tfmon.session.HookedSession} (hooks), {@link dev.tfmon.session.RawSessionLayer}.
+ *
+ * <pre>{@code
+ * try (MonitoredSession session = MonitoredTrainingSession.builder(graph)
+ *         .checkpointDir(Path.of("runs/mine")).hook(StopAtStepHook.lastStep(10_000)).build()) {
+ *   session.runUntilStopped(s -> s.run(trainOp));
+ * }
+ * }</pre>
+ */
+package dev.tfmon.session;
