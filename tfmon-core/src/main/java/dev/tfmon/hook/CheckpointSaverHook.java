@@ -281,10 +281,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
     /** How much each run advances the global step (default 1). */
     public Builder stepsPerRun(int steps) {
-      if (steps < 1) {
-        throw new IllegalArgumentException("expected steps_per_run >= 1, but got " + steps);
-      }
-      this.stepsPerRun = steps;
+      this.stepsPerRun = HookSupport.requireStepsPerRun(steps);
       return this;
     }
 

@@ -101,4 +101,12 @@ final class HookSupport {
     }
     return SecondOrStepTimer.of(secs, steps, clock);
   }
+
+  /** {@code steps}, checked to be a valid steps-per-run value (at least 1). */
+  static int requireStepsPerRun(int steps) {
+    if (steps < 1) {
+      throw new IllegalArgumentException("expected steps_per_run >= 1, but got " + steps);
+    }
+    return steps;
+  }
 }

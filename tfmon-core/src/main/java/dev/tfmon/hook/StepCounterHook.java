@@ -142,10 +142,7 @@ public final class StepCounterHook implements SessionRunHook {
     }
 
     public Builder stepsPerRun(int steps) {
-      if (steps < 1) {
-        throw new IllegalArgumentException("expected steps_per_run >= 1, but got " + steps);
-      }
-      this.stepsPerRun = steps;
+      this.stepsPerRun = HookSupport.requireStepsPerRun(steps);
       return this;
     }
 

@@ -46,12 +46,9 @@ public final class StopAtStepHook implements SessionRunHook {
     if (numSteps != null && numSteps < 0) {
       throw new IllegalArgumentException("expected a non-negative num_steps, but got " + numSteps);
     }
-    if (stepsPerRun < 1) {
-      throw new IllegalArgumentException("expected steps_per_run >= 1, but got " + stepsPerRun);
-    }
     this.numSteps = numSteps;
     this.lastStep = lastStep;
-    this.stepsPerRun = stepsPerRun;
+    this.stepsPerRun = HookSupport.requireStepsPerRun(stepsPerRun);
   }
 
   /** Stops after {@code numSteps} steps counted from the first session's global step. */
