@@ -2,10 +2,10 @@ package dev.tfmon.bench;
 
 import dev.tfmon.cluster.LocalCluster;
 import dev.tfmon.cluster.TaskProcess;
-import dev.tfmon.hook.SessionRunArgs;
+import dev.tfmon.runtime.SessionRunArgs;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.ChiefSessionCreator;
 import dev.tfmon.session.MonitoredSession;
-import dev.tfmon.session.Scaffold;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

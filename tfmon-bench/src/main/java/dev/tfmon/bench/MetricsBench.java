@@ -2,15 +2,15 @@ package dev.tfmon.bench;
 
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.TrainOps;
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.metrics.StallWatchdog;
 import dev.tfmon.metrics.TrainingMeters;
 import dev.tfmon.metrics.TrainingMetricsHook;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.ChiefSessionCreator;
 import dev.tfmon.session.MonitoredSession;
-import dev.tfmon.session.Scaffold;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,15 +1,15 @@
 package dev.tfmon.bench;
 
 import dev.tfmon.graph.TrainOps;
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.ChiefSessionCreator;
 import dev.tfmon.session.MonitoredSession;
-import dev.tfmon.session.Scaffold;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.tfmon.bench;
 
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.MonitoredTrainingSession;
 import dev.tfmon.summary.SummaryWriterCache;

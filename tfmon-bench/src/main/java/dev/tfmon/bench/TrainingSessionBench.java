@@ -1,8 +1,8 @@
 package dev.tfmon.bench;
 
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.MonitoredTrainingSession;
 import dev.tfmon.summary.SummaryWriterCache;

@@ -2,11 +2,11 @@ package dev.tfmon.cli;
 
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.graph.GlobalStep;
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.SessionRunArgs;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Tensor;

@@ -1,21 +1,19 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.cluster.TaskServer;
 import dev.tfmon.graph.GlobalStep;
-import org.tensorflow.Output;
-import org.tensorflow.types.TInt64;
-import dev.tfmon.hook.SessionRunArgs;
-import dev.tfmon.runtime.RunResult;
-import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.hook.StopAtStepHook;
-import dev.tfmon.session.MonitoredTrainingSession;
-import dev.tfmon.summary.Summaries;
+import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.MonitoredSession;
-import dev.tfmon.session.Scaffold;
+import dev.tfmon.session.MonitoredTrainingSession;
 import dev.tfmon.session.StopRequestedException;
 import dev.tfmon.summary.EventFileReader;
+import dev.tfmon.summary.Summaries;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -29,11 +27,13 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TNumber;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code tfmon train}: trains the built-in classifier (on built-in spirals or a CSV file), or a

@@ -4,6 +4,7 @@ import dev.tfmon.errors.DataLossException;
 import dev.tfmon.errors.NotFoundException;
 import dev.tfmon.errors.OutOfRangeException;
 import dev.tfmon.errors.UnimplementedException;
+import dev.tfmon.runtime.RawTensors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,11 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import org.tensorflow.Tensor;
-import org.tensorflow.internal.types.registry.TensorTypeRegistry;
 import org.tensorflow.ndarray.NdArray;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.BundleEntryProto;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorShapeProto;
@@ -117,8 +116,7 @@ public final class CheckpointReader implements AutoCloseable {
     if (info.dataType() == DataType.DT_STRING) {
       return strings(info, bytes);
     }
-    var type = TensorTypeRegistry.find(info.dataType());
-    return Tensor.of(type.type(), info.shape(), DataBuffers.of(bytes, true, false));
+    return RawTensors.fromBytes(info.dataType(), info.shape(), bytes);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.runtime.SessionRunArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

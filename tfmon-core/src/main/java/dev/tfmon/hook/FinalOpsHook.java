@@ -3,6 +3,7 @@ package dev.tfmon.hook;
 import dev.tfmon.errors.OutOfRangeException;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.coord.Coordinator;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.time.Duration;
 import java.util.Objects;
 import org.slf4j.Logger;

@@ -2,6 +2,7 @@ package dev.tfmon.hook;
 
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;

@@ -3,6 +3,7 @@ package dev.tfmon.hook;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

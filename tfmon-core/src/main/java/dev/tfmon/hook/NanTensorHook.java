@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.runtime.SessionRunArgs;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.summary.SummaryWriter;
 import dev.tfmon.summary.SummaryWriterCache;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.SessionRunArgs;
 
 /**
  * The run a hook is taking part in: the caller's original args, the raw session (runs on it bypass

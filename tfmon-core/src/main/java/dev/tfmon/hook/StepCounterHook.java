@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.graph.GlobalStep;
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.summary.SummaryWriter;
 import dev.tfmon.summary.SummaryWriterCache;
 import java.nio.file.Path;

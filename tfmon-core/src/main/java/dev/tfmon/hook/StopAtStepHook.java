@@ -2,6 +2,7 @@ package dev.tfmon.hook;
 
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.SessionRunArgs;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.types.TInt64;

@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
-import dev.tfmon.session.Scaffold;
+import dev.tfmon.runtime.SessionRunArgs;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.summary.SessionLogs;
 import dev.tfmon.summary.SummaryWriter;
 import dev.tfmon.summary.SummaryWriterCache;

@@ -1,10 +1,10 @@
 package dev.tfmon.metrics;
 
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.lang.management.LockInfo;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MonitorInfo;

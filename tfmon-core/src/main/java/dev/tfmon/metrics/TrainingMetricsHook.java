@@ -2,12 +2,12 @@ package dev.tfmon.metrics;
 
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.graph.GlobalStep;
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.session.AbstractMonitoredSession;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
@@ -28,11 +28,11 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Tensor;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
-import org.tensorflow.types.TBool;
 
 /**
  * Feeds a {@link TrainingStats} from every run (global step, run duration, chosen scalar tensors)

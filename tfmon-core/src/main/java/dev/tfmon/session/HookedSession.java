@@ -1,11 +1,11 @@
 package dev.tfmon.session;
 
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;

@@ -1,5 +1,6 @@
 package dev.tfmon.session;
 
+import dev.tfmon.scaffold.Scaffold;
 import org.tensorflow.Graph;
 
 /**

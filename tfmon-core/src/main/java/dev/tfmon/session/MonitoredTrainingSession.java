@@ -5,6 +5,7 @@ import dev.tfmon.hook.CheckpointSaverListener;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.StepCounterHook;
 import dev.tfmon.hook.SummarySaverHook;
+import dev.tfmon.scaffold.Scaffold;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

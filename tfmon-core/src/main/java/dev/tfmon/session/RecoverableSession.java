@@ -2,8 +2,8 @@ package dev.tfmon.session;
 
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.errors.TensorFlowStatusException;
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -9,6 +9,7 @@ import dev.tfmon.errors.FailedPreconditionException;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.Runner;
+import dev.tfmon.scaffold.Scaffold;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package dev.tfmon.session;
 
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.scaffold.Scaffold;
 import java.nio.file.Path;
 import org.tensorflow.Graph;
 import org.tensorflow.proto.ConfigProto;

@@ -1,8 +1,8 @@
 package dev.tfmon.session;
 
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import java.util.function.Function;
 
 /**

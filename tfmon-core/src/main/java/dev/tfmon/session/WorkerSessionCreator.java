@@ -1,6 +1,7 @@
 package dev.tfmon.session;
 
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.scaffold.Scaffold;
 import java.time.Duration;
 import org.tensorflow.Graph;
 import org.tensorflow.proto.ConfigProto;

@@ -1,8 +1,8 @@
 package dev.tfmon.session;
 
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;

@@ -1,8 +1,9 @@
 /**
  * TensorFlow 1.x's training sessions for TF Java: {@link dev.tfmon.session.MonitoredSession},
  * {@link dev.tfmon.session.SingularMonitoredSession}, {@link
- * dev.tfmon.session.MonitoredTrainingSession}, the {@link dev.tfmon.session.Scaffold}, session
- * creators and the {@link dev.tfmon.session.SessionManager}.
+ * dev.tfmon.session.MonitoredTrainingSession}, session creators and the {@link
+ * dev.tfmon.session.SessionManager} (which initializes or restores through a {@link
+ * dev.tfmon.scaffold.Scaffold}).
  *
  * <p>A monitored session is a stack of layers, one file each: {@link
  * dev.tfmon.session.RecoverableSession} (recreates a lost session), {@link

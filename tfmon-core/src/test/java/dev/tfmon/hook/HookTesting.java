@@ -5,9 +5,10 @@ import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.HookedSession;
 import dev.tfmon.session.RawSessionLayer;
-import dev.tfmon.session.Scaffold;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -171,7 +172,7 @@ final class HookTesting {
     }
 
     static void runTrain(HookedSession hooked, Operation train) {
-      try (RunResult r = hooked.run(dev.tfmon.hook.SessionRunArgs.builder().target(train).build())) {
+      try (RunResult r = hooked.run(dev.tfmon.runtime.SessionRunArgs.builder().target(train).build())) {
         // targets only
       }
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.session.HookedSession;
 import dev.tfmon.session.RawSessionLayer;
 import java.time.Duration;

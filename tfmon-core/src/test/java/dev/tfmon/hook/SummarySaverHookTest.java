@@ -3,8 +3,8 @@ package dev.tfmon.hook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.HookedSession;
-import dev.tfmon.session.Scaffold;
 import dev.tfmon.summary.EventFileReader;
 import dev.tfmon.summary.ScalarPoint;
 import dev.tfmon.summary.ScalarSeries;

@@ -3,9 +3,9 @@ package dev.tfmon.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tfmon.hook.SessionRunArgs;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.session.Fixtures.FakeHook;
 import java.util.ArrayList;
 import java.util.List;

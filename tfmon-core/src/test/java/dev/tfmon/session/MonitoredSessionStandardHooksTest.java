@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.hook.CheckpointSaverHook;
 import dev.tfmon.hook.StopAtStepHook;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.summary.SummaryWriterCache;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

@@ -8,6 +8,7 @@ import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphFinalization;
 import dev.tfmon.graph.VariableChecks;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.scaffold.Scaffold;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;

@@ -1,7 +1,5 @@
-package dev.tfmon.hook;
+package dev.tfmon.runtime;
 
-import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.Runner;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,9 +15,11 @@ import org.tensorflow.proto.RunOptions;
 
 /**
  * What one run asks for: tensors to fetch (their values come back), operations to run (targets, no
- * value), feeds, {@code RunOptions}, and whether the run's {@code RunMetadata} is wanted. A hook's
- * {@code beforeRun} returns one to piggyback on the caller's run. Immutable; the fed tensors stay
- * owned by whoever created them.
+ * value), feeds, {@code RunOptions}, and whether the run's {@code RunMetadata} is wanted. A caller
+ * of a monitored session passes one down the session layers, a hook's {@code beforeRun} returns one
+ * to piggyback on the caller's run, and the bottom layer applies it to a {@link Runner}: it lives
+ * here, beside the runner, so nothing below the hooks has to know them. Immutable; the fed tensors
+ * stay owned by whoever created them.
  *
  * <pre>{@code
  * SessionRunArgs args = SessionRunArgs.builder().fetch(loss).target(trainOp).feed(x, batch).build();

@@ -1,4 +1,4 @@
-package dev.tfmon.session;
+package dev.tfmon.scaffold;
 
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.graph.CollectionKeys;
