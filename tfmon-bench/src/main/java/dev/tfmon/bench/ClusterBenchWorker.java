@@ -10,7 +10,7 @@ import dev.tfmon.graph.TrainOps;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.ChiefSessionCreator;
@@ -139,7 +139,7 @@ public final class ClusterBenchWorker {
     private final long saveEvery;
     private final long markStep;
     private final long lastStep;
-    private NativeSession session;
+    private RunnableSession session;
     private int sessions;
     private boolean first;
     private boolean marked;
@@ -157,7 +157,7 @@ public final class ClusterBenchWorker {
     }
 
     @Override
-    public void afterCreateSession(NativeSession s, Coordinator coordinator) {
+    public void afterCreateSession(RunnableSession s, Coordinator coordinator) {
       session = s;
       sessions++;
       first = true;

@@ -2,12 +2,12 @@ package dev.tfmon.cli;
 
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.graph.GlobalStep;
+import dev.tfmon.hook.BeginContext;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
@@ -40,13 +40,13 @@ final class ProgressHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph graph) {
+  public void begin(BeginContext context) {
     // Created while the graph can still change; GlobalStep.value runs it after each due run.
-    GlobalStep.readTensor(graph);
+    GlobalStep.readTensor(context.graph());
   }
 
   @Override
-  public void afterCreateSession(NativeSession session, Coordinator coordinator) {
+  public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
     base = GlobalStep.value(session);
     runsSinceRead = 0;
   }
@@ -72,7 +72,7 @@ final class ProgressHook implements SessionRunHook {
   }
 
   @Override
-  public void end(NativeSession session) {
+  public void end(RunnableSession session) {
     base = GlobalStep.value(session);
     runsSinceRead = 0;
     if (ran) {

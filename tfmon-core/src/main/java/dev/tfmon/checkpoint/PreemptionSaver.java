@@ -1,6 +1,6 @@
 package dev.tfmon.checkpoint;
 
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,7 +33,7 @@ public final class PreemptionSaver implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PreemptionSaver.class);
 
   private final Saver saver;
-  private final NativeSession session;
+  private final RunnableSession session;
   private final String prefix;
   private final LongSupplier globalStep;
   private final Duration deadline;
@@ -44,7 +44,7 @@ public final class PreemptionSaver implements AutoCloseable {
   private volatile boolean closed;
 
   private PreemptionSaver(
-      Saver saver, NativeSession session, String prefix, LongSupplier globalStep, Duration deadline) {
+      Saver saver, RunnableSession session, String prefix, LongSupplier globalStep, Duration deadline) {
     this.saver = saver;
     this.session = session;
     this.prefix = prefix;
@@ -61,7 +61,7 @@ public final class PreemptionSaver implements AutoCloseable {
    * @throws IllegalArgumentException if {@code deadline} is not positive
    */
   public static PreemptionSaver register(
-      Saver saver, NativeSession session, String prefix, LongSupplier globalStep, Duration deadline) {
+      Saver saver, RunnableSession session, String prefix, LongSupplier globalStep, Duration deadline) {
     Objects.requireNonNull(saver, "saver");
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(prefix, "prefix");

@@ -7,8 +7,8 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.Runner;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -160,15 +160,15 @@ public final class Saver implements AutoCloseable {
   }
 
   /**
-   * Saves to {@code prefix-<globalStep>} and returns that path. See {@link #save(NativeSession,
+   * Saves to {@code prefix-<globalStep>} and returns that path. See {@link #save(RunnableSession,
    * String, Long, boolean)}.
    */
-  public String save(NativeSession session, String prefix, long globalStep) {
+  public String save(RunnableSession session, String prefix, long globalStep) {
     return save(session, prefix, globalStep, writeMetaGraph);
   }
 
   /** Saves to {@code prefix} itself (no step suffix) and returns it. */
-  public String save(NativeSession session, String prefix) {
+  public String save(RunnableSession session, String prefix) {
     return save(session, prefix, null, writeMetaGraph);
   }
 
@@ -176,7 +176,7 @@ public final class Saver implements AutoCloseable {
    * Saves with the step read from {@code globalStep} (an integer scalar tensor of this graph),
    * evaluated first, as Python does when given a tensor.
    */
-  public String save(NativeSession session, String prefix, Operand<?> globalStep) {
+  public String save(RunnableSession session, String prefix, Operand<?> globalStep) {
     long step;
     try (RunResult r = session.runner().fetch(globalStep).run()) {
       Tensor t = r.get(0);
@@ -204,7 +204,7 @@ public final class Saver implements AutoCloseable {
    *     the prefix's file name is {@code checkpoint}
    * @throws TensorFlowStatusException the typed error if TensorFlow fails to write
    */
-  public String save(NativeSession session, String prefix, Long globalStep, boolean writeMetaGraph) {
+  public String save(RunnableSession session, String prefix, Long globalStep, boolean writeMetaGraph) {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(prefix, "prefix");
     if (prefix.isEmpty()) {
@@ -276,7 +276,7 @@ public final class Saver implements AutoCloseable {
   }
 
   private String saveAsync(
-      NativeSession session, String prefix, String path, Path dir, boolean writeMetaGraph) {
+      RunnableSession session, String prefix, String path, Path dir, boolean writeMetaGraph) {
     // one snapshot at a time: a second caller waits here rather than racing on inFlight
     synchronized (asyncLock) {
       return snapshotAndSubmit(session, path, dir, writeMetaGraph);
@@ -284,7 +284,7 @@ public final class Saver implements AutoCloseable {
   }
 
   private String snapshotAndSubmit(
-      NativeSession session, String path, Path dir, boolean writeMetaGraph) {
+      RunnableSession session, String path, Path dir, boolean writeMetaGraph) {
     awaitPendingSave();
     List<Tensor> snapshot = new ArrayList<>();
     synchronized (this) {
@@ -389,7 +389,7 @@ public final class Saver implements AutoCloseable {
    * @throws TensorFlowStatusException TensorFlow's typed error if RestoreV2 fails (e.g. {@code
    *     OutOfRangeException} for a truncated data file)
    */
-  public void restore(NativeSession session, String checkpointPath) {
+  public void restore(RunnableSession session, String checkpointPath) {
     Objects.requireNonNull(session, "session");
     if (checkpointPath == null) {
       throw new IllegalArgumentException("Can't load save_path when it is None (null).");

@@ -1,8 +1,8 @@
 package dev.tfmon.graph;
 
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -202,7 +202,7 @@ public final class GlobalStep {
   }
 
   /** Runs the read tensor and returns the global step as a plain number. */
-  public static long value(NativeSession session) {
+  public static long value(RunnableSession session) {
     Output<TInt64> read = readTensor(session.graph());
     try (RunResult r = session.runner().fetch(read).run()) {
       Tensor t = r.get(0);

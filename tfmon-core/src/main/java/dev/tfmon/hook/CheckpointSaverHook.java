@@ -5,7 +5,7 @@ import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.summary.GraphDefs;
@@ -88,10 +88,10 @@ public final class CheckpointSaverHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph g) {
-    this.graph = g;
-    writer = SummaryWriterCache.get(checkpointDir, g);
-    stepRead = HookSupport.stepRead(g, "CheckpointSaverHook");
+  public void begin(BeginContext context) {
+    graph = context.graph();
+    writer = SummaryWriterCache.get(checkpointDir, graph);
+    stepRead = HookSupport.stepRead(graph, "CheckpointSaverHook");
     args = SessionRunArgs.fetch(stepRead);
     for (CheckpointSaverListener l : listeners) {
       l.begin();
@@ -99,7 +99,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
   }
 
   @Override
-  public void afterCreateSession(NativeSession session, Coordinator coordinator) {
+  public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
     long step = HookSupport.readStep(session, stepRead);
     // Written here rather than in begin(): other hooks may still add to the graph in begin().
     if (saveGraphDef) {
@@ -136,7 +136,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
   }
 
   @Override
-  public void end(NativeSession session) {
+  public void end(RunnableSession session) {
     long step = HookSupport.readStep(session, stepRead);
     OptionalLong last = timer.lastTriggeredStep();
     if (last.isEmpty() || last.getAsLong() != step) {
@@ -152,7 +152,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
   }
 
   /** Saves at {@code step}; true if a listener asked to stop (every listener is called). */
-  private boolean save(NativeSession session, long step) {
+  private boolean save(RunnableSession session, long step) {
     LOG.info("Saving checkpoints for {} into {}.", step, savePath);
     for (CheckpointSaverListener l : listeners) {
       l.beforeSave(session, step);

@@ -1,6 +1,6 @@
 package dev.tfmon.hook;
 
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 
 /**
  * Called around the saves of a {@link CheckpointSaverHook} (TensorFlow 1.x's {@code
@@ -8,7 +8,7 @@ import dev.tfmon.runtime.NativeSession;
  *
  * <pre>{@code
  * CheckpointSaverListener exportAfterSave = new CheckpointSaverListener() {
- *   public boolean afterSave(NativeSession session, long step) { export(step); return step >= 10_000; }
+ *   public boolean afterSave(RunnableSession session, long step) { export(step); return step >= 10_000; }
  * };
  * }</pre>
  */
@@ -17,17 +17,17 @@ public interface CheckpointSaverListener {
   default void begin() {}
 
   /** Called before each save at global step {@code step}. */
-  default void beforeSave(NativeSession session, long step) {}
+  default void beforeSave(RunnableSession session, long step) {}
 
   /**
    * Called after each save.
    *
    * @return true to request that training stop
    */
-  default boolean afterSave(NativeSession session, long step) {
+  default boolean afterSave(RunnableSession session, long step) {
     return false;
   }
 
   /** Called from the hook's {@code end}, after the final save. */
-  default void end(NativeSession session, long step) {}
+  default void end(RunnableSession session, long step) {}
 }

@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +44,7 @@ public final class FeedFnHook implements SessionRunHook {
   }
 
   @Override
-  public void end(dev.tfmon.runtime.NativeSession session) {
+  public void end(RunnableSession session) {
     closeFed();
   }
 

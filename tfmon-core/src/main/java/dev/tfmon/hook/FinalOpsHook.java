@@ -1,8 +1,8 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.errors.OutOfRangeException;
-import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,7 +62,7 @@ public final class FinalOpsHook implements SessionRunHook {
   }
 
   @Override
-  public void end(NativeSession session) {
+  public void end(RunnableSession session) {
     if (finalOps.isEmpty()) {
       return;
     }

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.types.TInt64;
 
@@ -43,9 +42,9 @@ public final class GlobalStepWaiterHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph graph) {
+  public void begin(BeginContext context) {
     started = false;
-    stepRead = HookSupport.stepRead(graph, "GlobalStepWaiterHook");
+    stepRead = HookSupport.stepRead(context.graph(), "GlobalStepWaiterHook");
   }
 
   /**

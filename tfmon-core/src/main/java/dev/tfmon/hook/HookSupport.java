@@ -2,8 +2,8 @@ package dev.tfmon.hook;
 
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import org.tensorflow.Graph;
 import org.tensorflow.Operation;
 import org.tensorflow.Output;
@@ -31,7 +31,7 @@ final class HookSupport {
   }
 
   /** Runs {@code read} on the raw session (no hook sees this run). */
-  static long readStep(NativeSession session, Output<TInt64> read) {
+  static long readStep(RunnableSession session, Output<TInt64> read) {
     try (RunResult r = session.runner().fetch(read).run()) {
       return longOf(r.get(0));
     }

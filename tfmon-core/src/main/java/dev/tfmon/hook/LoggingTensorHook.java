@@ -1,8 +1,8 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -61,7 +61,8 @@ public final class LoggingTensorHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph graph) {
+  public void begin(BeginContext context) {
+    Graph graph = context.graph();
     timer.reset();
     iterCount = 0;
     tags = new ArrayList<>(items.keySet());
@@ -89,7 +90,7 @@ public final class LoggingTensorHook implements SessionRunHook {
   }
 
   @Override
-  public void end(NativeSession session) {
+  public void end(RunnableSession session) {
     if (atEnd && session != null) {
       try (RunResult r = args.applyTo(session.runner()).run()) {
         log(r.tensors());

@@ -51,7 +51,8 @@ public final class ProfilerHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph graph) {
+  public void begin(BeginContext context) {
+    Graph graph = context.graph();
     // TensorFlow takes the writer in the constructor; here the graph is known only now.
     writer = SummaryWriterCache.get(outputDir, graph);
     nextStep = null;

@@ -1,16 +1,16 @@
 package dev.tfmon.hook;
 
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 
 /**
- * The run a hook is taking part in: the caller's original args, the raw session (runs on it bypass
- * every hook), and a stop flag that any hook may raise. One context is shared by all hooks of one
+ * The run a hook is taking part in: the caller's original args, the session (runs on it bypass
+ * every hook; it cannot be closed), and a stop flag that any hook may raise. One context is shared by all hooks of one
  * run, so a stop requested by an earlier hook is visible to later ones.
  */
 public final class SessionRunContext {
   private final SessionRunArgs callerArgs;
-  private final NativeSession session;
+  private final RunnableSession session;
   private SessionRunArgs originalArgs;
   private volatile boolean stopRequested;
 
@@ -18,7 +18,7 @@ public final class SessionRunContext {
    * @param callerArgs the caller's args; hooks see them without options and metadata request, as
    *     in TensorFlow
    */
-  public SessionRunContext(SessionRunArgs callerArgs, NativeSession session) {
+  public SessionRunContext(SessionRunArgs callerArgs, RunnableSession session) {
     this.callerArgs = callerArgs;
     this.session = session;
   }
@@ -35,8 +35,8 @@ public final class SessionRunContext {
     return originalArgs;
   }
 
-  /** The raw session: runs on it call no hook. */
-  public NativeSession session() {
+  /** The session, to run without hooks (runs on it call no hook) and to read the graph. */
+  public RunnableSession session() {
     return session;
   }
 

@@ -59,7 +59,8 @@ public final class StepCounterHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph graph) {
+  public void begin(BeginContext context) {
+    Graph graph = context.graph();
     stepRead = HookSupport.stepRead(graph, "StepCounterHook");
     writer = givenWriter != null ? givenWriter : outputDir != null ? SummaryWriterCache.get(outputDir, graph) : null;
     tag = GlobalStep.get(graph).orElseThrow().name() + "/sec";

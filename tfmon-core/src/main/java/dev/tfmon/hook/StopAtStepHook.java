@@ -1,9 +1,8 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.coord.Coordinator;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
-import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.types.TInt64;
 
@@ -82,13 +81,13 @@ public final class StopAtStepHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph graph) {
-    stepRead = HookSupport.stepRead(graph, "StopAtStepHook");
+  public void begin(BeginContext context) {
+    stepRead = HookSupport.stepRead(context.graph(), "StopAtStepHook");
     args = SessionRunArgs.fetch(stepRead);
   }
 
   @Override
-  public synchronized void afterCreateSession(NativeSession session, Coordinator coordinator) {
+  public synchronized void afterCreateSession(RunnableSession session, Coordinator coordinator) {
     if (lastStep == null) {
       lastStep = HookSupport.readStep(session, stepRead) + numSteps;
     }

@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.summary.SessionLogs;
@@ -53,7 +54,8 @@ public final class SummarySaverHook implements SessionRunHook {
   }
 
   @Override
-  public void begin(Graph graph) {
+  public void begin(BeginContext context) {
+    Graph graph = context.graph();
     writer = givenWriter != null ? givenWriter : outputDir != null ? SummaryWriterCache.get(outputDir, graph) : null;
     nextStep = null;
     stepRead = HookSupport.stepRead(graph, "SummarySaverHook");
@@ -106,7 +108,7 @@ public final class SummarySaverHook implements SessionRunHook {
   }
 
   @Override
-  public void end(dev.tfmon.runtime.NativeSession session) {
+  public void end(RunnableSession session) {
     if (writer != null) {
       writer.flush();
     }

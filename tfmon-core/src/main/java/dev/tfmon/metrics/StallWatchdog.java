@@ -3,7 +3,7 @@ package dev.tfmon.metrics;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.lang.management.LockInfo;
 import java.lang.management.ManagementFactory;
@@ -134,7 +134,7 @@ public final class StallWatchdog implements SessionRunHook, AutoCloseable {
   }
 
   @Override
-  public void end(NativeSession session) {
+  public void end(RunnableSession session) {
     inFlight = null;
     closingSinceNanos = clock.getAsLong();
     closing = true;

@@ -2,11 +2,12 @@ package dev.tfmon.metrics;
 
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.graph.GlobalStep;
+import dev.tfmon.hook.BeginContext;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.session.AbstractMonitoredSession;
 import java.lang.management.ManagementFactory;
@@ -37,7 +38,7 @@ import org.tensorflow.types.TInt64;
 /**
  * Feeds a {@link TrainingStats} from every run (global step, run duration, chosen scalar tensors)
  * and exposes the run as a {@link TrainingMXBean} named {@code tfmon:type=Training,name=<run>} in
- * the platform MBean server from {@code begin()} until {@code end()} or {@link #close()}. The
+ * the platform MBean server from {@code begin} until {@code end()} or {@link #close()}. The
  * MXBean's operations act at the next step boundary on the training thread: {@code requestStop()}
  * ends the loop cleanly, {@code saveCheckpointNow()} saves with the hook's saver.
  *
@@ -157,7 +158,7 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
   }
 
   @Override
-  public void begin() {
+  public void begin(BeginContext context) {
     Output<?> step = GlobalStep.readTensor(graph);
     SessionRunArgs.Builder args = SessionRunArgs.builder().fetch(step);
     scalarTensors.forEach(args::fetch);
@@ -197,7 +198,7 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
   }
 
   @Override
-  public void end(NativeSession session) {
+  public void end(RunnableSession session) {
     try {
       if (finalCheckpoint && session != null) {
         long step = GlobalStep.value(session);
@@ -216,7 +217,7 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
     unregister();
   }
 
-  private void save(NativeSession session, String why) {
+  private void save(RunnableSession session, String why) {
     long t0 = nanoClock.getAsLong();
     // Read the step now, not the stale value of the last run, so the file name matches its content.
     long step = GlobalStep.value(session);

@@ -2,7 +2,7 @@ package dev.tfmon.metrics;
 
 import dev.tfmon.errors.StatusCode;
 import dev.tfmon.hook.CheckpointSaverListener;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.session.HookCosts;
 import dev.tfmon.session.RecoveryEvent;
 import dev.tfmon.session.RecoveryListener;
@@ -178,12 +178,12 @@ public final class TrainingStats implements RecoveryListener {
       private long startNanos;
 
       @Override
-      public void beforeSave(NativeSession session, long step) {
+      public void beforeSave(RunnableSession session, long step) {
         startNanos = nanoClock.getAsLong();
       }
 
       @Override
-      public boolean afterSave(NativeSession session, long step) {
+      public boolean afterSave(RunnableSession session, long step) {
         recordCheckpoint(step, nanoClock.getAsLong() - startNanos);
         return false;
       }

@@ -5,10 +5,9 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteTensor;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_Dim;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_GetCode;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_Message;
-import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewSession;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_NumDims;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionRun;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetConfig;
-import static org.tensorflow.internal.c_api.global.tensorflow.TF_NumDims;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetTarget;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorByteSize;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_TensorData;
@@ -61,7 +60,7 @@ import org.tensorflow.proto.RunOptions;
  * <p>Thread-safe: runs may be issued concurrently from several threads. {@link #close()} is
  * idempotent and waits for the runs in flight to finish.
  */
-public final class NativeSession implements AutoCloseable {
+public final class NativeSession implements RunnableSession, AutoCloseable {
   private final Graph graph;
   private final String target;
   private final TfmonBridge.GraphLease graphLease;
@@ -70,6 +69,7 @@ public final class NativeSession implements AutoCloseable {
   private int runsInFlight;
   private boolean closed;
   private Session view;
+  private final RunnableSession runOnly = new RunOnly(this);
 
   private NativeSession(Graph graph, String target, ConfigProto config) {
     this.graph = graph;
@@ -129,18 +129,58 @@ public final class NativeSession implements AutoCloseable {
   }
 
   /** The graph this session runs. */
+  @Override
   public Graph graph() {
     return graph;
   }
 
   /** The target this session was opened on ({@code ""} for in-process). */
+  @Override
   public String target() {
     return target;
   }
 
   /** A new builder for one run. */
+  @Override
   public Runner runner() {
     return new Runner(this);
+  }
+
+  /**
+   * This session as a {@link RunnableSession} that can run and read the graph but neither close the
+   * session nor be cast back to it: what the session layers give hooks. Always the same object.
+   */
+  public RunnableSession runOnly() {
+    return runOnly;
+  }
+
+  /** A view that forwards only what a borrower may do. */
+  private static final class RunOnly implements RunnableSession {
+    private final NativeSession session;
+
+    RunOnly(NativeSession session) {
+      this.session = session;
+    }
+
+    @Override
+    public Graph graph() {
+      return session.graph;
+    }
+
+    @Override
+    public String target() {
+      return session.target;
+    }
+
+    @Override
+    public Runner runner() {
+      return session.runner();
+    }
+
+    @Override
+    public String toString() {
+      return "RunnableSession[target='" + session.target + "']";
+    }
   }
 
   /** True once {@link #close()} was called. */

@@ -7,9 +7,11 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.graph.GraphFinalization;
+import dev.tfmon.hook.BeginContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
 import java.time.Duration;
@@ -45,7 +47,7 @@ import org.tensorflow.types.TInt64;
  * }
  * }</pre>
  *
- * <p>Creation: every hook's {@code begin()}, then the Scaffold is finalized and the session created
+ * <p>Creation: every hook's {@code begin}, then the Scaffold is finalized and the session created
  * (initialized or restored), queue runners started, then every hook's {@code afterCreateSession}.
  *
  * <p>{@link #close()}: hooks' {@code end} (skipped when a run or step failed with an error other
@@ -82,8 +84,9 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     this.hookCostWarningShare = b.hookCostWarningShare;
     this.graphWasFinalized = GraphFinalization.isFinalized(graph);
     try {
+      BeginContext beginContext = new BeginContext(graph);
       for (SessionRunHook hook : hooks) {
-        hook.begin(graph);
+        hook.begin(beginContext);
       }
       Output<TInt64> stepRead = null;
       if (!GraphFinalization.isFinalized(graph) && GlobalStep.get(graph).isPresent()) {
@@ -119,7 +122,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
         QueueRunner.startQueueRunners(raw, coord, graph);
       }
       for (SessionRunHook hook : hooks) {
-        hook.afterCreateSession(raw, coord);
+        hook.afterCreateSession(raw.runOnly(), coord);
       }
     } catch (RuntimeException e) {
       coord.requestStop();
@@ -328,8 +331,9 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     try {
       if (failure == null) {
         NativeSession raw = currentRawSession();
+        RunnableSession lent = raw == null ? null : raw.runOnly();
         for (SessionRunHook hook : hooks) {
-          hook.end(raw);
+          hook.end(lent);
         }
       } else {
         LOG.info("closing after a failure ({}); hooks' end() is skipped", failure.toString());

@@ -63,15 +63,16 @@ public final class HookCosts {
     return new Report(runs.sum(), Duration.ofNanos(total), List.copyOf(out));
   }
 
+  /** The hook's {@link SessionRunHook#name()}, or its class name if it gives none. */
   static String nameOf(SessionRunHook hook) {
-    String simple = hook.getClass().getSimpleName();
-    return simple.isEmpty() ? hook.getClass().getName() : simple;
+    String name = hook.name();
+    return name == null || name.isBlank() ? hook.getClass().getName() : name;
   }
 
   /**
    * One hook's figures.
    *
-   * @param name the hook's class name
+   * @param name the hook's {@link SessionRunHook#name() name}
    * @param beforeRun total time in {@code beforeRun}
    * @param afterRun total time in {@code afterRun}
    * @param share (beforeRun + afterRun) / total time of the hooked runs, from 0 to 1

@@ -61,7 +61,7 @@ public class HookedSession extends WrappedSession {
     }
     long start = System.nanoTime();
     int n = hooks.size();
-    SessionRunContext context = new SessionRunContext(callerArgs, requireInner().rawSession());
+    SessionRunContext context = new SessionRunContext(callerArgs, requireInner().rawSession().runOnly());
     SessionRunArgs[] requests = new SessionRunArgs[n];
     for (int i = 0; i < n; i++) {
       long t0 = System.nanoTime();

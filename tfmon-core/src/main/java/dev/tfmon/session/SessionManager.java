@@ -8,6 +8,7 @@ import dev.tfmon.errors.DeadlineExceededException;
 import dev.tfmon.errors.FailedPreconditionException;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.Runner;
 import dev.tfmon.scaffold.Scaffold;
 import java.nio.file.Path;
@@ -383,7 +384,7 @@ public final class SessionManager {
   /**
    * Runs a readiness op: empty when ready, else the reason ("Variables not initialized: a, b").
    */
-  static Optional<String> ready(Output<?> op, NativeSession session) {
+  static Optional<String> ready(Output<?> op, RunnableSession session) {
     if (op == null) {
       return Optional.empty();
     }

@@ -6,7 +6,7 @@ import dev.tfmon.graph.TrainOps;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.ChiefSessionCreator;
@@ -173,7 +173,7 @@ public final class ClusterTrainerMain {
     }
 
     @Override
-    public void afterCreateSession(NativeSession session, Coordinator coordinator) {
+    public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
       sessions++;
       firstOfSession = true;
       print("SESSION " + sessions + " at=" + System.currentTimeMillis());
@@ -213,7 +213,7 @@ public final class ClusterTrainerMain {
     private final String prefix;
     private final long saveEvery;
     final SummaryWriter writer;
-    private NativeSession session;
+    private RunnableSession session;
     private long lastSaved = -1;
 
     ChiefDuties(Model model, Scaffold scaffold, Path dir, long saveEvery) {
@@ -225,7 +225,7 @@ public final class ClusterTrainerMain {
     }
 
     @Override
-    public void afterCreateSession(NativeSession session, Coordinator coordinator) {
+    public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
       this.session = session;
       if (lastSaved < 0) {
         save(GlobalStep.value(session)); // like CheckpointSaverHook: a checkpoint of the start
@@ -247,7 +247,7 @@ public final class ClusterTrainerMain {
     }
 
     @Override
-    public void end(NativeSession session) {
+    public void end(RunnableSession session) {
       save(GlobalStep.value(session));
     }
 

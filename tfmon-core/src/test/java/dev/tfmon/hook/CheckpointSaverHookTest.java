@@ -8,7 +8,7 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.graph.GraphVariable;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.HookedSession;
 import dev.tfmon.session.SingularMonitoredSession;
@@ -57,19 +57,19 @@ class CheckpointSaverHookTest {
     }
 
     @Override
-    public void beforeSave(NativeSession session, long step) {
+    public void beforeSave(RunnableSession session, long step) {
       beforeSave.incrementAndGet();
     }
 
     @Override
-    public boolean afterSave(NativeSession session, long step) {
+    public boolean afterSave(RunnableSession session, long step) {
       afterSave.incrementAndGet();
       savedSteps.add(step);
       return askStop;
     }
 
     @Override
-    public void end(NativeSession session, long step) {
+    public void end(RunnableSession session, long step) {
       end.incrementAndGet();
     }
   }
@@ -398,7 +398,7 @@ class CheckpointSaverHookTest {
   @Test
   void graphWithoutGlobalStepFailsInBeginNamingTheHook() {
     try (Graph g = new Graph()) {
-      assertThatThrownBy(() -> CheckpointSaverHook.builder(dir).saveSteps(1).build().begin(g))
+      assertThatThrownBy(() -> CheckpointSaverHook.builder(dir).saveSteps(1).build().begin(new BeginContext(g)))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("Global step should be created to use CheckpointSaverHook.");
     }

@@ -157,7 +157,7 @@ final class HookTesting {
     /** Calls every hook's begin, finalizes the scaffold, opens a raw session and runs the init op. */
     HookedSession start(SessionRunHook... hooks) {
       for (SessionRunHook h : hooks) {
-        h.begin(graph);
+        h.begin(new BeginContext(graph));
       }
       scaffold.finalizeScaffold();
       session = NativeSession.open(graph);

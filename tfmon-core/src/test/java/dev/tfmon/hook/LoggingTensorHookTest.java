@@ -71,7 +71,7 @@ class LoggingTensorHookTest {
     try (Model m = new Model(); HookTesting.LogCapture log = new HookTesting.LogCapture()) {
       String name = dev.tfmon.runtime.GraphNames.tensorName(m.newConstant());
       LoggingTensorHook hook = LoggingTensorHook.builder().tensor(name).atEnd(true).build();
-      hook.begin(m.graph);
+      hook.begin(new BeginContext(m.graph));
       HookedSession hooked = m.hooked(hook);
       log.drain();
       for (int i = 0; i < 3; i++) {
@@ -91,7 +91,7 @@ class LoggingTensorHookTest {
         String name = dev.tfmon.runtime.GraphNames.tensorName(m.newConstant());
         assertThat(name).isEqualTo(repeat == 0 ? "foo:0" : "foo_1:0");
         LoggingTensorHook hook = LoggingTensorHook.builder().tensor(name).everyNIter(10).atEnd(false).build();
-        hook.begin(m.graph);
+        hook.begin(new BeginContext(m.graph));
         HookedSession hooked = m.hooked(hook);
         log.drain();
         HookTesting.StepModel.runTrain(hooked, m.train);
@@ -118,7 +118,7 @@ class LoggingTensorHookTest {
         String name = dev.tfmon.runtime.GraphNames.tensorName(m.newConstant());
         LoggingTensorHook hook =
             LoggingTensorHook.builder().tensor(name).everyNSecs(1.0).atEnd(atEnd).clock(clock).build();
-        hook.begin(m.graph);
+        hook.begin(new BeginContext(m.graph));
         HookedSession hooked = m.hooked(hook);
         log.drain();
         HookTesting.StepModel.runTrain(hooked, m.train);
@@ -157,7 +157,7 @@ class LoggingTensorHookTest {
               .everyNIter(10)
               .formatter(values -> "qqq=" + LoggingTensorHook.render(values.get(name)))
               .build();
-      hook.begin(m.graph);
+      hook.begin(new BeginContext(m.graph));
       HookedSession hooked = m.hooked(hook);
       log.drain();
       HookTesting.StepModel.runTrain(hooked, m.train);
@@ -174,7 +174,7 @@ class LoggingTensorHookTest {
       var vec = tf.withName("vec").constant(new int[] {1, 6, 3});
       LoggingTensorHook hook =
           LoggingTensorHook.builder().tensors(Map.of("zz", foo, "aa", "vec")).everyNIter(1).build();
-      hook.begin(m.graph);
+      hook.begin(new BeginContext(m.graph));
       HookedSession hooked = m.hooked(hook);
       log.drain();
       HookTesting.StepModel.runTrain(hooked, m.train);
@@ -188,10 +188,10 @@ class LoggingTensorHookTest {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       tf.withName("two").unique(tf.constant(new int[] {1, 1}), tf.constant(new int[] {0}));
-      assertThatThrownBy(() -> LoggingTensorHook.builder().tensor("two").everyNIter(1).build().begin(g))
+      assertThatThrownBy(() -> LoggingTensorHook.builder().tensor("two").everyNIter(1).build().begin(new BeginContext(g)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'two' is ambiguous");
-      assertThatThrownBy(() -> LoggingTensorHook.builder().tensor("nope:0").everyNIter(1).build().begin(g))
+      assertThatThrownBy(() -> LoggingTensorHook.builder().tensor("nope:0").everyNIter(1).build().begin(new BeginContext(g)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'nope'");
     }

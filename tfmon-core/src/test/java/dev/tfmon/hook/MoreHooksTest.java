@@ -32,7 +32,7 @@ class MoreHooksTest {
       GlobalStep.getOrCreate(g);
       List<Duration> sleeps = new ArrayList<>();
       GlobalStepWaiterHook hook = new GlobalStepWaiterHook(0, Duration.ofMillis(500), sleeps::add);
-      hook.begin(g);
+      hook.begin(new BeginContext(g));
       try (NativeSession session = NativeSession.open(g)) {
         // The global step is not initialized: reading it would fail, so returning proves no read.
         assertThat(hook.beforeRun(new SessionRunContext(SessionRunArgs.builder().build(), session))).isNull();
@@ -65,7 +65,7 @@ class MoreHooksTest {
   void bht58_finalOpsIsScalarTensor() {
     try (Graph g = new Graph(); NativeSession s = NativeSession.open(g)) {
       FinalOpsHook hook = new FinalOpsHook(Ops.create(g).constant(4));
-      hook.begin(g);
+      hook.begin(new BeginContext(g));
       assertThat(hook.finalOpsValues()).isNull();
       hook.end(s);
       assertThat(hook.finalOpsValues()).containsExactly(NdArrays.scalarOf(4));
@@ -77,7 +77,7 @@ class MoreHooksTest {
   void bht59_finalOpsIsTensor() {
     try (Graph g = new Graph(); NativeSession s = NativeSession.open(g)) {
       FinalOpsHook hook = new FinalOpsHook(Ops.create(g).constant(new int[] {1, 6, 3, 5, 2, 4}));
-      hook.begin(g);
+      hook.begin(new BeginContext(g));
       hook.end(s);
       assertThat(hook.finalOpsValues()).containsExactly(NdArrays.vectorOf(1, 6, 3, 5, 2, 4));
     }
@@ -91,7 +91,7 @@ class MoreHooksTest {
         TFloat32 feed = TFloat32.vectorOf(4f, -3f)) {
       Placeholder<TFloat32> p = Ops.create(g).withName("p").placeholder(TFloat32.class);
       FinalOpsHook hook = new FinalOpsHook(List.of(p), Map.of(p, feed));
-      hook.begin(g);
+      hook.begin(new BeginContext(g));
       hook.end(s);
       assertThat(hook.finalOpsValues()).containsExactly(StdArrays.ndCopyOf(new float[] {4f, -3f}));
     }
@@ -110,7 +110,7 @@ class MoreHooksTest {
         created.add(one);
         return Map.of(x, one);
       });
-      hook.begin(g);
+      hook.begin(new BeginContext(g));
       HookedSession hooked = new HookedSession(new RawSessionLayer(s), List.of(hook));
       try (RunResult r = hooked.run(SessionRunArgs.fetch(y))) {
         assertThat(((TFloat32) r.get(0)).getFloat()).isEqualTo(2f);

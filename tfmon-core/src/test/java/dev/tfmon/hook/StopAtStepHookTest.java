@@ -70,7 +70,7 @@ class StopAtStepHookTest {
   @Test
   void graphWithoutGlobalStepIsAClearError() {
     try (Graph g = new Graph()) {
-      assertThatThrownBy(() -> StopAtStepHook.numSteps(1).begin(g))
+      assertThatThrownBy(() -> StopAtStepHook.numSteps(1).begin(new BeginContext(g)))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("Global step should be created to use StopAtStepHook.");
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +45,7 @@ class StallWatchdogTest {
     final CountDownLatch release = new CountDownLatch(1);
 
     @Override
-    public void end(NativeSession session) {
+    public void end(RunnableSession session) {
       awaitRelease(release);
     }
   }

@@ -5,17 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.hook.BeginContext;
 import dev.tfmon.hook.CheckpointSaverHook;
-import java.nio.file.Path;
-import org.junit.jupiter.api.io.TempDir;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.MonitoredTrainingSession;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
 import org.tensorflow.op.Ops;
 
@@ -120,9 +121,9 @@ class TrainingMetricsHookTest {
       ObjectName name = TrainingMetricsHook.objectName("twice");
       try (TrainingMetricsHook first = TrainingMetricsHook.builder(g, "twice").build();
           TrainingMetricsHook second = TrainingMetricsHook.builder(g, "twice").build()) {
-        first.begin();
+        first.begin(new BeginContext(g));
         assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(name)).isTrue();
-        assertThatThrownBy(second::begin)
+        assertThatThrownBy(() -> second.begin(new BeginContext(g)))
             .isInstanceOf(IllegalStateException.class)
             .hasMessage(
                 "an MBean named tfmon:type=Training,name=twice is already registered: give each concurrent training run its own name");

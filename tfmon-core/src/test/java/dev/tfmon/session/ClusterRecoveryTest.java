@@ -9,7 +9,7 @@ import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.testing.ChildJvm;
@@ -76,7 +76,7 @@ class ClusterRecoveryTest {
             private long runs;
 
             @Override
-            public void afterCreateSession(NativeSession session, Coordinator coordinator) {
+            public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
               sessionsCreated.incrementAndGet();
             }
 

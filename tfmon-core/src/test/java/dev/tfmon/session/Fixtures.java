@@ -4,11 +4,13 @@ import dev.tfmon.coord.Coordinator;
 import dev.tfmon.errors.TensorFlowStatusException;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphVariable;
+import dev.tfmon.hook.BeginContext;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,13 +101,13 @@ final class Fixtures {
     volatile Coordinator lastCoordinator;
 
     @Override
-    public void begin() {
+    public void begin(BeginContext context) {
       begin.incrementAndGet();
       calls.add("begin");
     }
 
     @Override
-    public void afterCreateSession(NativeSession session, Coordinator coordinator) {
+    public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
       afterCreate.incrementAndGet();
       lastCoordinator = coordinator;
       calls.add("after_create_session");
@@ -135,7 +137,7 @@ final class Fixtures {
     }
 
     @Override
-    public void end(NativeSession session) {
+    public void end(RunnableSession session) {
       end.incrementAndGet();
       calls.add("end");
     }
@@ -198,7 +200,7 @@ final class Fixtures {
     }
 
     @Override
-    public void afterCreateSession(NativeSession session, Coordinator coord) {
+    public void afterCreateSession(RunnableSession session, Coordinator coord) {
       this.coordinator = coord;
       if (started) {
         return;

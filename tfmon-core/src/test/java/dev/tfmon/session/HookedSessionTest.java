@@ -85,7 +85,7 @@ class HookedSessionTest {
           assertThat(h.lastValues.runMetadata()).isEqualTo(RunMetadata.getDefaultInstance());
           assertThat(h.lastContext.originalArgs().fetches()).containsExactly(a.asOutput());
           assertThat(h.lastContext.originalArgs().feeds()).isEmpty();
-          assertThat(h.lastContext.session()).isSameAs(raw);
+          assertThat(h.lastContext.session()).isSameAs(raw.runOnly());
           assertThat(h.begin).hasValue(0);
           assertThat(h.afterCreate).hasValue(0);
           assertThat(h.beforeRun).hasValue(1);
