@@ -5,6 +5,7 @@ import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.VariableInfo;
 import dev.tfmon.errors.TensorFlowStatusException;
 import dev.tfmon.graph.DataTypes;
+import dev.tfmon.runtime.Scalars;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ final class ModelDirCheck {
       }
       if (reader.has("global_step")) {
         try (var t = reader.read("global_step")) {
-          step = t instanceof org.tensorflow.types.TInt64 l ? l.getLong() : ((org.tensorflow.types.TInt32) t).getInt();
+          step = Scalars.longOf(t, () -> "global_step");
         }
       }
     } catch (TensorFlowStatusException e) {

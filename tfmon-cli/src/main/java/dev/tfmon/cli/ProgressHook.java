@@ -9,9 +9,6 @@ import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import org.tensorflow.Operand;
-import org.tensorflow.Tensor;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TFloat64;
 
 /**
  * Fetches the loss with every training run and hands it, with the global step, to {@link
@@ -28,6 +25,7 @@ import org.tensorflow.types.TFloat64;
  */
 final class ProgressHook implements SessionRunHook {
   private final Progress progress;
+  private final Operand<?> loss;
   private final SessionRunArgs args;
   private long base = -1;
   private long runsSinceRead;
@@ -36,6 +34,7 @@ final class ProgressHook implements SessionRunHook {
 
   ProgressHook(Operand<?> loss, Progress progress) {
     this.progress = progress;
+    this.loss = loss;
     this.args = SessionRunArgs.fetch(loss);
   }
 
@@ -59,7 +58,7 @@ final class ProgressHook implements SessionRunHook {
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
     ran = true;
-    lastLoss = scalar(values.get(0));
+    lastLoss = lossOf(values);
     runsSinceRead++;
     long estimate = base + runsSinceRead;
     if (progress.isDue(estimate)) {
@@ -90,13 +89,11 @@ final class ProgressHook implements SessionRunHook {
     return lastLoss;
   }
 
-  private static double scalar(Tensor t) {
-    if (t instanceof TFloat32) {
-      return ((TFloat32) t).getFloat();
+  private double lossOf(SessionRunValues values) {
+    try {
+      return values.getDouble(loss);
+    } catch (IllegalArgumentException notAFloatScalar) {
+      throw CliException.failure("cannot show the loss: " + notAFloatScalar.getMessage(), notAFloatScalar);
     }
-    if (t instanceof TFloat64) {
-      return ((TFloat64) t).getDouble();
-    }
-    throw CliException.failure("expected a float32 or float64 loss, but got " + t.dataType() + " " + t.shape());
   }
 }

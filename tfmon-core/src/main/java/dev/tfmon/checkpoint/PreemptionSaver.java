@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *     PreemptionSaver.register(saver, session, "/train/model.ckpt", () -> GlobalStep.value(session),
  *         Duration.ofSeconds(20))) {
  *   while (!preemption.shutdownRequested()) {
- *     session.runner().addTarget(train).run().close();
+ *     session.runner().addTarget(train).runTargets();
  *   }
  *   preemption.awaitFinalCheckpoint(Duration.ofSeconds(30));
  * }

@@ -40,8 +40,6 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SaverDef;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 
 /**
@@ -179,15 +177,7 @@ public final class Saver implements AutoCloseable {
   public String save(RunnableSession session, String prefix, Operand<?> globalStep) {
     long step;
     try (RunResult r = session.runner().fetch(globalStep).run()) {
-      Tensor t = r.get(0);
-      if (t instanceof TInt64) {
-        step = ((TInt64) t).getLong();
-      } else if (t instanceof TInt32) {
-        step = ((TInt32) t).getInt();
-      } else {
-        throw new IllegalArgumentException(
-            "expected an integer global step tensor, but got " + t.dataType() + " from " + globalStep);
-      }
+      step = r.getLong(globalStep);
     }
     return save(session, prefix, step, writeMetaGraph);
   }

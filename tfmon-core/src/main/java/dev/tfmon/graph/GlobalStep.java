@@ -11,11 +11,9 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operation;
 import org.tensorflow.Output;
-import org.tensorflow.Tensor;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.Scope;
 import org.tensorflow.proto.DataType;
-import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -201,12 +199,14 @@ public final class GlobalStep {
     return builder.build();
   }
 
-  /** Runs the read tensor and returns the global step as a plain number. */
+  /**
+   * Runs the read tensor on {@code session} (no hook sees the run) and returns the global step: the
+   * one way tfmon reads the step from a session.
+   */
   public static long value(RunnableSession session) {
     Output<TInt64> read = readTensor(session.graph());
     try (RunResult r = session.runner().fetch(read).run()) {
-      Tensor t = r.get(0);
-      return t instanceof TInt64 ? ((TInt64) t).getLong() : ((TInt32) t).getInt();
+      return r.getLong(read);
     }
   }
 

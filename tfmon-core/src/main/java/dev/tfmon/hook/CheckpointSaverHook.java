@@ -4,6 +4,7 @@ import com.google.protobuf.TextFormat;
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.graph.CollectionKeys;
+import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
@@ -100,7 +101,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
-    long step = HookSupport.readStep(session, stepRead);
+    long step = GlobalStep.value(session);
     // Written here rather than in begin(): other hooks may still add to the graph in begin().
     if (saveGraphDef) {
       writeGraphText(GraphDefs.withShapes(graph), checkpointDir.resolve("graph.pbtxt"));
@@ -123,9 +124,9 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    long stale = HookSupport.longOf(values.get(0));
+    long stale = values.getLong(stepRead);
     if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
-      long step = HookSupport.readStep(context.session(), stepRead);
+      long step = GlobalStep.value(context.session());
       if (timer.shouldTriggerForStep(step)) {
         timer.updateLastTriggeredStep(step);
         if (save(context.session(), step)) {
@@ -137,7 +138,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public void end(RunnableSession session) {
-    long step = HookSupport.readStep(session, stepRead);
+    long step = GlobalStep.value(session);
     OptionalLong last = timer.lastTriggeredStep();
     if (last.isEmpty() || last.getAsLong() != step) {
       save(session, step);

@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.coord.Coordinator;
+import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.time.Duration;
 import java.util.Objects;
@@ -63,7 +64,7 @@ public final class GlobalStepWaiterHook implements SessionRunHook {
     LOG.info("Waiting for global step {} before starting training.", waitUntilStep);
     long lastLogged = 0;
     while (true) {
-      long step = HookSupport.readStep(context.session(), stepRead);
+      long step = GlobalStep.value(context.session());
       if (step >= waitUntilStep) {
         started = true;
         return null;

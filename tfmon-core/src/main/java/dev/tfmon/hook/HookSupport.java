@@ -2,13 +2,9 @@ package dev.tfmon.hook;
 
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.RunResult;
-import dev.tfmon.runtime.RunnableSession;
 import org.tensorflow.Graph;
 import org.tensorflow.Operation;
 import org.tensorflow.Output;
-import org.tensorflow.Tensor;
-import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /** What the standard hooks share: the global step's read tensor and tensor-name resolution. */
@@ -28,23 +24,6 @@ final class HookSupport {
               + ". Create it with GlobalStep.getOrCreate(graph) before building the session.");
     }
     return GlobalStep.readTensor(graph);
-  }
-
-  /** Runs {@code read} on the raw session (no hook sees this run). */
-  static long readStep(RunnableSession session, Output<TInt64> read) {
-    try (RunResult r = session.runner().fetch(read).run()) {
-      return longOf(r.get(0));
-    }
-  }
-
-  static long longOf(Tensor t) {
-    if (t instanceof TInt64) {
-      return ((TInt64) t).getLong();
-    }
-    if (t instanceof TInt32) {
-      return ((TInt32) t).getInt();
-    }
-    throw new IllegalArgumentException("expected an integer step tensor, but got " + t.dataType());
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.summary.SummaryWriter;
 import dev.tfmon.summary.SummaryWriterCache;
@@ -73,14 +74,14 @@ public final class ProfilerHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    long stale = HookSupport.longOf(values.get(0));
+    long stale = values.getLong(stepRead);
     if (nextStep == null) {
       // Start the timer so that the first trace comes N steps or seconds from now.
       timer.updateLastTriggeredStep(stale);
     }
     long step = stale + 1;
     if (requested) {
-      step = HookSupport.readStep(context.session(), stepRead);
+      step = GlobalStep.value(context.session());
       timer.updateLastTriggeredStep(step);
       RunMetadata metadata = values.runMetadata() == null ? RunMetadata.getDefaultInstance() : values.runMetadata();
       writeTimeline(outputDir.resolve("timeline-" + step + ".json"), metadata);

@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.runtime.GraphNames;
+import dev.tfmon.runtime.Scalars;
 import java.util.List;
 import java.util.Objects;
 import org.tensorflow.Operand;
@@ -8,12 +9,20 @@ import org.tensorflow.Output;
 import org.tensorflow.Tensor;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
+import org.tensorflow.types.family.TType;
 
 /**
  * What a hook gets back in {@code afterRun}: the values of its own fetches (in the order it asked
  * for them), the options the run used (the caller's merged with every hook's) and the run's
  * metadata (null unless someone asked for it). The tensors belong to the session and are freed when
- * {@code afterRun} returns: copy out what you keep.
+ * {@code afterRun} returns: copy out what you keep. Read them by operand: {@link #get(Operand)}
+ * typed, or {@link #getFloat}, {@link #getDouble}, {@link #getInt}, {@link #getLong} for scalars.
+ *
+ * <pre>{@code
+ * public void afterRun(SessionRunContext context, SessionRunValues values) {
+ *   if (values.getLong(step) % 100 == 0) log(values.getFloat(loss));
+ * }
+ * }</pre>
  *
  * @param fetches what the hook fetched, in its order
  * @param results the fetched values, one per fetch
@@ -45,16 +54,53 @@ public record SessionRunValues(
   }
 
   /**
-   * The value fetched for {@code operand}.
+   * The value fetched for {@code operand}, typed as the operand is.
    *
    * @throws IllegalArgumentException if this hook did not fetch it
    */
-  public Tensor get(Operand<?> operand) {
+  @SuppressWarnings("unchecked")
+  public <T extends TType> T get(Operand<T> operand) {
+    return (T) results.get(indexOf(operand));
+  }
+
+  /**
+   * The value of {@code operand}, a float32 scalar.
+   *
+   * @throws IllegalArgumentException naming the tensor, its dtype and shape if it is not one, or if
+   *     this hook did not fetch it
+   */
+  public float getFloat(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.floatOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+  }
+
+  /** The value of {@code operand}, a float64 or float32 scalar; errors as {@link #getFloat}. */
+  public double getDouble(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.doubleOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+  }
+
+  /** The value of {@code operand}, an int32 scalar; errors as {@link #getFloat}. */
+  public int getInt(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.intOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+  }
+
+  /**
+   * The value of {@code operand}, an int64 or int32 scalar (such as the global step); errors as
+   * {@link #getFloat}.
+   */
+  public long getLong(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.longOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+  }
+
+  private int indexOf(Operand<?> operand) {
     Output<?> wanted = operand.asOutput();
     for (int i = 0; i < fetches.size(); i++) {
       Output<?> f = fetches.get(i);
       if (f.index() == wanted.index() && f.op().equals(wanted.op())) {
-        return results.get(i);
+        return i;
       }
     }
     throw new IllegalArgumentException(

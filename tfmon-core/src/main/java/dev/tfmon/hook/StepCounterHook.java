@@ -76,9 +76,9 @@ public final class StepCounterHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    long stale = HookSupport.longOf(values.get(0));
+    long stale = values.getLong(stepRead);
     if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
-      long step = HookSupport.readStep(context.session(), stepRead);
+      long step = GlobalStep.value(context.session());
       if (timer.shouldTriggerForStep(step)) {
         Optional<SecondOrStepTimer.Elapsed> elapsed = timer.updateLastTriggeredStep(step);
         elapsed.ifPresent(e -> record(e, step));

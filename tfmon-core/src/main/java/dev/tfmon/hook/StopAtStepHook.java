@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.coord.Coordinator;
+import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import org.tensorflow.Output;
@@ -89,7 +90,7 @@ public final class StopAtStepHook implements SessionRunHook {
   @Override
   public synchronized void afterCreateSession(RunnableSession session, Coordinator coordinator) {
     if (lastStep == null) {
-      lastStep = HookSupport.readStep(session, stepRead) + numSteps;
+      lastStep = GlobalStep.value(session) + numSteps;
     }
   }
 
@@ -100,11 +101,11 @@ public final class StopAtStepHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    long stale = HookSupport.longOf(values.get(0));
+    long stale = values.getLong(stepRead);
     long last = lastStep();
     if (stale + stepsPerRun >= last) {
       // The fetched value predates this run's increment: re-read before deciding.
-      long step = HookSupport.readStep(context.session(), stepRead);
+      long step = GlobalStep.value(context.session());
       if (step >= last) {
         context.requestStop();
       }

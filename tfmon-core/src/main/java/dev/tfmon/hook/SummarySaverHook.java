@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
@@ -91,9 +92,9 @@ public final class SummarySaverHook implements SessionRunHook {
     if (writer == null) {
       return;
     }
-    long step = HookSupport.longOf(values.get(0)) + 1;
+    long step = values.getLong(stepRead) + 1;
     if (nextStep == null || requested) {
-      step = HookSupport.readStep(context.session(), stepRead);
+      step = GlobalStep.value(context.session());
     }
     if (nextStep == null) {
       writer.addSessionLog(SessionLogs.start(), step);

@@ -6,8 +6,8 @@
  * dev.tfmon.hook.LoggingTensorHook}, {@link dev.tfmon.hook.NanTensorHook}, ...).
  *
  * <pre>{@code
- * SessionRunHook printLoss = Hooks.fetching(SessionRunArgs.fetch(loss),
- *     (ctx, values) -> System.out.println(((TFloat32) values.get(0)).getFloat()));
+ * SessionRunHook printLoss = Hooks.fetching("print loss", SessionRunArgs.fetch(loss),
+ *     (ctx, values) -> System.out.println(values.getFloat(loss)));
  * }</pre>
  */
 package dev.tfmon.hook;

@@ -8,6 +8,7 @@ import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.RunnableSession;
+import dev.tfmon.runtime.Scalars;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.session.AbstractMonitoredSession;
 import java.lang.management.ManagementFactory;
@@ -28,12 +29,6 @@ import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Tensor;
-import org.tensorflow.types.TBool;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TFloat64;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 
 /**
  * Feeds a {@link TrainingStats} from every run (global step, run duration, chosen scalar tensors)
@@ -74,6 +69,7 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
   private final boolean finalCheckpoint;
   private final List<String> scalarNames;
   private final List<Output<?>> scalarTensors;
+  private Output<?> stepRead;
   private final MBeanServer mbeanServer;
   private final ObjectName objectName;
   private final LongSupplier nanoClock;
@@ -159,8 +155,8 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
 
   @Override
   public void begin(BeginContext context) {
-    Output<?> step = GlobalStep.readTensor(graph);
-    SessionRunArgs.Builder args = SessionRunArgs.builder().fetch(step);
+    stepRead = GlobalStep.readTensor(graph);
+    SessionRunArgs.Builder args = SessionRunArgs.builder().fetch(stepRead);
     scalarTensors.forEach(args::fetch);
     runArgs = args.build();
     register();
@@ -183,9 +179,11 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
     long now = nanoClock.getAsLong();
     stats.recordRun(now - runStartNanos);
     if (fetching) {
-      stats.recordGlobalStep(longValue(values.get(0)));
+      stats.recordGlobalStep(values.getLong(stepRead));
       for (int i = 0; i < scalarNames.size(); i++) {
-        stats.recordScalar(scalarNames.get(i), doubleValue(values.get(i + 1), scalarNames.get(i)));
+        // By index: the same tensor may stand under two names.
+        String name = scalarNames.get(i);
+        stats.recordScalar(name, Scalars.numberOf(values.get(i + 1), () -> name));
       }
     }
     if (saveRequested) {
@@ -254,37 +252,6 @@ public final class TrainingMetricsHook implements SessionRunHook, AutoCloseable 
     } catch (MBeanRegistrationException e) {
       throw new IllegalStateException("could not unregister " + objectName, e);
     }
-  }
-
-  static long longValue(Tensor t) {
-    if (t instanceof TInt64) {
-      return ((TInt64) t).getLong();
-    }
-    return ((TInt32) t).getInt();
-  }
-
-  static double doubleValue(Tensor t, String name) {
-    if (t.shape().numDimensions() != 0) {
-      throw new IllegalArgumentException(
-          "expected scalar '" + name + "' to be a scalar tensor, but it has shape " + t.shape());
-    }
-    if (t instanceof TFloat32) {
-      return ((TFloat32) t).getFloat();
-    }
-    if (t instanceof TFloat64) {
-      return ((TFloat64) t).getDouble();
-    }
-    if (t instanceof TInt32) {
-      return ((TInt32) t).getInt();
-    }
-    if (t instanceof TInt64) {
-      return ((TInt64) t).getLong();
-    }
-    if (t instanceof TBool) {
-      return ((TBool) t).getBoolean() ? 1 : 0;
-    }
-    throw new IllegalArgumentException(
-        "expected scalar '" + name + "' to be a float, double, int, long or bool tensor, but got " + t.dataType());
   }
 
   private static double millis(java.time.Duration d) {

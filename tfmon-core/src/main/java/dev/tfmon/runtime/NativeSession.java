@@ -50,9 +50,9 @@ import org.tensorflow.proto.RunOptions;
  *
  * <pre>{@code
  * try (NativeSession session = NativeSession.open(graph, "grpc://127.0.0.1:2222", null)) {
- *   session.runner().addTargets(NativeSession.graphInitializers(graph)).run().close();
+ *   session.runner().addTargets(NativeSession.graphInitializers(graph)).runTargets();
  *   try (RunResult r = session.runner().feed(x, batch).fetch(loss).addTarget(train).run()) {
- *     float value = ((TFloat32) r.get(0)).getFloat();
+ *     float value = r.getFloat(loss);
  *   }
  * }
  * }</pre>

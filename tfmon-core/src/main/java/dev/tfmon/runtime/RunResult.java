@@ -6,17 +6,25 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Tensor;
 import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.types.family.TType;
 
 /**
  * The tensors fetched by one run, in the order they were fetched, plus the run's metadata when it
  * was asked for. The result owns its tensors: closing it frees them all (copy out what you keep, or
  * {@link #take(int) take} a tensor to own it yourself).
  *
+ * <p>Read a value by the operand that was fetched: {@link #get(Operand)} gives the tensor with the
+ * operand's type, {@link #getFloat}, {@link #getDouble}, {@link #getInt} and {@link #getLong} the
+ * number in a scalar (see {@link Scalars} for what each accepts).
+ *
  * <pre>{@code
- * try (RunResult r = session.runner().fetch(loss).run()) {
- *   float loss = ((TFloat32) r.get(0)).getFloat();
+ * try (RunResult r = session.runner().fetch(loss).fetch(step).addTarget(train).run()) {
+ *   float lossValue = r.getFloat(loss);
+ *   long stepValue = r.getLong(step);
+ *   TFloat32 logits = r.get(logitsOperand);   // typed, still owned by r
  * }
  * }</pre>
  */
@@ -110,9 +118,47 @@ public final class RunResult implements AutoCloseable {
     return get(indexOf(name));
   }
 
-  /** The first fetched tensor of {@code operand}. */
-  public Tensor get(Operand<?> operand) {
-    return get(operand.asOutput().name());
+  /**
+   * The first fetched tensor of {@code operand}, typed as the operand is, still owned by this
+   * result.
+   *
+   * @throws IllegalArgumentException naming the operand and the fetches, if it was not fetched
+   */
+  @SuppressWarnings("unchecked")
+  public <T extends TType> T get(Operand<T> operand) {
+    return (T) get(indexOf(operand));
+  }
+
+  /**
+   * The value of {@code operand}, a float32 scalar.
+   *
+   * @throws IllegalArgumentException naming the tensor, its dtype and shape if it is not one, or if
+   *     it was not fetched
+   */
+  public float getFloat(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.floatOf(get(i), () -> names().get(i));
+  }
+
+  /** The value of {@code operand}, a float64 or float32 scalar; errors as {@link #getFloat}. */
+  public double getDouble(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.doubleOf(get(i), () -> names().get(i));
+  }
+
+  /** The value of {@code operand}, an int32 scalar; errors as {@link #getFloat}. */
+  public int getInt(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.intOf(get(i), () -> names().get(i));
+  }
+
+  /**
+   * The value of {@code operand}, an int64 or int32 scalar (such as the global step); errors as
+   * {@link #getFloat}.
+   */
+  public long getLong(Operand<?> operand) {
+    int i = indexOf(operand);
+    return Scalars.longOf(get(i), () -> names().get(i));
   }
 
   /**
@@ -140,6 +186,22 @@ public final class RunResult implements AutoCloseable {
       }
     }
     return Collections.unmodifiableList(present);
+  }
+
+  /** The index of the first fetch of {@code operand}; compares outputs, not names, when it can. */
+  private int indexOf(Operand<?> operand) {
+    if (fetched == null) {
+      return indexOf(GraphNames.tensorName(operand));
+    }
+    Output<?> wanted = operand.asOutput();
+    for (int i = 0; i < fetched.size(); i++) {
+      Output<?> f = fetched.get(i).asOutput();
+      if (f.index() == wanted.index() && f.op().equals(wanted.op())) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException(
+        "'" + GraphNames.tensorName(operand) + "' was not fetched; the fetches were " + names());
   }
 
   private int indexOf(String name) {

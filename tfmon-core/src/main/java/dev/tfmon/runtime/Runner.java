@@ -100,4 +100,23 @@ public final class Runner {
   public RunResult run() {
     return session.execute(feeds, feedValues, fetches, targets, options, wantMetadata);
   }
+
+  /**
+   * Runs the graph once for the effect alone (feeds and targets, such as initializers): nothing
+   * comes back, so there is nothing to close.
+   *
+   * @throws IllegalArgumentException naming them, if tensors were fetched or the metadata asked for
+   * @throws dev.tfmon.errors.TensorFlowStatusException the typed exception for TensorFlow's status
+   */
+  public void runTargets() {
+    if (!fetches.isEmpty() || wantMetadata) {
+      List<String> names = new ArrayList<>();
+      fetches.forEach(f -> names.add(GraphNames.tensorName(f)));
+      throw new IllegalArgumentException(
+          "runTargets returns nothing, but this run "
+              + (fetches.isEmpty() ? "asks for the run's metadata" : "fetches " + names)
+              + ": use run() and close its result");
+    }
+    run().close();
+  }
 }

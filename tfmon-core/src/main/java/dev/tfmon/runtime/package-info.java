@@ -6,7 +6,7 @@
  * <pre>{@code
  * try (NativeSession session = NativeSession.open(graph, "grpc://127.0.0.1:2222", null);
  *      RunResult r = session.runner().feed(x, batch).fetch(loss).addTarget(train).run()) {
- *   float value = ((TFloat32) r.get(0)).getFloat();
+ *   float value = r.getFloat(loss);
  * }
  * }</pre>
  */

@@ -164,11 +164,28 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs once with hooks for the run's effect alone (feeds and targets, such as a training step on
+   * a fed batch): nothing comes back, so there is no result to close.
+   *
+   * <pre>{@code
+   * session.runTargets(SessionRunArgs.builder().feed(x, batch).target(train).build());
+   * }</pre>
+   *
+   * @throws IllegalArgumentException naming them, if {@code args} fetch tensors or ask for the run's
+   *     metadata (use {@link #run(SessionRunArgs)} and close its result)
+   * @throws IllegalStateException if this session is closed
+   */
+  public void runTargets(SessionRunArgs args) {
+    requireNothingBack(args);
+    try (RunResult nothing = run(args)) {
+      // no fetch: the result holds no tensor
+    }
+  }
+
   /** Runs {@code targets} once with hooks. */
   public void run(Op... targets) {
-    try (RunResult ignored = run(SessionRunArgs.target(targets))) {
-      // targets only: nothing to read
-    }
+    runTargets(SessionRunArgs.target(targets));
   }
 
   /**
@@ -180,8 +197,20 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     for (Operation t : targets) {
       args.target(t);
     }
-    try (RunResult ignored = run(args.build())) {
-      // targets only: nothing to read
+    runTargets(args.build());
+  }
+
+  private static void requireNothingBack(SessionRunArgs args) {
+    if (!args.fetches().isEmpty()) {
+      throw new IllegalArgumentException(
+          "runTargets returns nothing, but the args fetch "
+              + args.fetchNames()
+              + ": use run(args) and close its result");
+    }
+    if (args.wantMetadata()) {
+      throw new IllegalArgumentException(
+          "runTargets returns nothing, but the args ask for the run's metadata: use run(args) and"
+              + " close its result");
     }
   }
 
@@ -423,6 +452,21 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     public RunResult run() {
       SessionRunArgs built = args.build();
       return withoutHooks ? runWithoutHooks(built) : AbstractMonitoredSession.this.run(built);
+    }
+
+    /**
+     * Runs for the effect alone (feeds and targets); nothing comes back, so there is nothing to
+     * close.
+     *
+     * @throws IllegalArgumentException if something was fetched or the metadata asked for
+     */
+    public void runTargets() {
+      SessionRunArgs built = args.build();
+      requireNothingBack(built);
+      try (RunResult nothing =
+          withoutHooks ? runWithoutHooks(built) : AbstractMonitoredSession.this.run(built)) {
+        // no fetch: the result holds no tensor
+      }
     }
   }
 

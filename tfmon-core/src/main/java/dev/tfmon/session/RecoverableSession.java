@@ -248,7 +248,7 @@ public class RecoverableSession extends WrappedSession {
     }
     try (RunResult r =
         layer.rawSession().runner().fetch(globalStepRead).options(STEP_READ_OPTIONS).run()) {
-      return OptionalLong.of(((TInt64) r.get(0)).getLong());
+      return OptionalLong.of(r.getLong(globalStepRead));
     } catch (RuntimeException e) {
       return OptionalLong.empty();
     }

@@ -12,9 +12,9 @@ import java.util.function.Function;
  *
  * <pre>{@code
  * float loss = session.runStepFn(step -> {
- *   step.session().runner().addTarget(prepare).run().close();     // no hooks
+ *   step.session().runner().addTarget(prepare).runTargets();     // no hooks
  *   try (RunResult r = step.runWithHooks(SessionRunArgs.builder().fetch(loss).target(train).build())) {
- *     return ((TFloat32) r.get(0)).getFloat();
+ *     return r.getFloat(loss);
  *   }
  * });
  * }</pre>

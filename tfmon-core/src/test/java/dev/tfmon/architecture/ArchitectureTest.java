@@ -2,6 +2,7 @@ package dev.tfmon.architecture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.testing.RepoFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,20 +52,8 @@ class ArchitectureTest {
 
   @Test
   void referencesPointDownTheArchitectureMap() throws IOException {
-    LayerMap map = LayerMap.parse(Files.readString(architectureDoc()));
+    LayerMap map = LayerMap.parse(Files.readString(RepoFiles.find("docs/ARCHITECTURE.md")));
     assertThat(map.unplaced(MAIN)).as("packages missing from the diagram of docs/ARCHITECTURE.md").isEmpty();
     assertThat(map.violations(MAIN)).as("references against the diagram of docs/ARCHITECTURE.md").isEmpty();
-  }
-
-  /** docs/ARCHITECTURE.md in the nearest ancestor of the module directory. */
-  static Path architectureDoc() {
-    Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-    for (Path dir = start; dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("docs").resolve("ARCHITECTURE.md");
-      if (Files.isRegularFile(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("no docs/ARCHITECTURE.md in " + start + " or any of its parents");
   }
 }
