@@ -3,6 +3,7 @@ package dev.tfmon.schedule;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphFinalization;
 import dev.tfmon.summary.Summaries;
+import java.util.Arrays;
 import java.util.Objects;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -81,7 +82,9 @@ public interface LearningRateSchedule {
    * tf.compat.v1.train.piecewise_constant}).
    */
   static LearningRateSchedule piecewiseConstant(long[] boundaries, double[] values) {
-    return new PiecewiseConstant(boundaries, values);
+    return new PiecewiseConstant(
+        Arrays.stream(boundaries).boxed().toList(),
+        Arrays.stream(values).boxed().toList());
   }
 
   /**

@@ -1,6 +1,6 @@
 package dev.tfmon.schedule;
 
-import java.util.Arrays;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
@@ -21,27 +21,27 @@ import org.tensorflow.types.family.TNumber;
  * @param boundaries strictly increasing steps
  * @param values one more than the boundaries
  */
-public record PiecewiseConstant(long[] boundaries, double[] values) implements LearningRateSchedule {
+public record PiecewiseConstant(List<Long> boundaries, List<Double> values)
+    implements LearningRateSchedule {
 
   public PiecewiseConstant {
-    boundaries = boundaries.clone();
-    values = values.clone();
-    if (values.length != boundaries.length + 1) {
+    boundaries = List.copyOf(boundaries);
+    values = List.copyOf(values);
+    if (values.size() != boundaries.size() + 1) {
       throw new IllegalArgumentException(
           "piecewise constant: expected one more value than boundaries, but got "
-              + values.length
+              + values.size()
               + " values "
-              + Arrays.toString(values)
+              + values
               + " for "
-              + boundaries.length
+              + boundaries.size()
               + " boundaries "
-              + Arrays.toString(boundaries));
+              + boundaries);
     }
-    for (int i = 1; i < boundaries.length; i++) {
-      if (boundaries[i] <= boundaries[i - 1]) {
+    for (int i = 1; i < boundaries.size(); i++) {
+      if (boundaries.get(i) <= boundaries.get(i - 1)) {
         throw new IllegalArgumentException(
-            "piecewise constant: boundaries must increase strictly, but got "
-                + Arrays.toString(boundaries));
+            "piecewise constant: boundaries must increase strictly, but got " + boundaries);
       }
     }
     for (double v : values) {
@@ -50,43 +50,16 @@ public record PiecewiseConstant(long[] boundaries, double[] values) implements L
   }
 
   @Override
-  public long[] boundaries() {
-    return boundaries.clone();
-  }
-
-  @Override
-  public double[] values() {
-    return values.clone();
-  }
-
-  @Override
   public Operand<TFloat32> rateAt(Operand<? extends TNumber> step) {
     ScheduleOps ops = ScheduleOps.of(step, "PiecewiseConstant");
     // Compared in float64: exact for every step below 2^53, whatever the step's integer type.
     Operand<TFloat64> x = ops.tf.dtypes.cast(step, TFloat64.class);
-    Operand<TFloat32> rate = ops.c(values[values.length - 1]);
-    for (int i = boundaries.length - 1; i >= 0; i--) {
-      Operand<TBool> atOrBefore = ops.tf.math.lessEqual(x, ops.tf.constant((double) boundaries[i]));
-      rate = ops.tf.select(atOrBefore, ops.c(values[i]), rate);
+    Operand<TFloat32> rate = ops.c(values.get(values.size() - 1));
+    for (int i = boundaries.size() - 1; i >= 0; i--) {
+      Operand<TBool> atOrBefore =
+          ops.tf.math.lessEqual(x, ops.tf.constant((double) boundaries.get(i)));
+      rate = ops.tf.select(atOrBefore, ops.c(values.get(i)), rate);
     }
     return ops.tf.withName("learning_rate").identity(rate);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof PiecewiseConstant p
-        && Arrays.equals(boundaries, p.boundaries)
-        && Arrays.equals(values, p.values);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * Arrays.hashCode(boundaries) + Arrays.hashCode(values);
-  }
-
-  @Override
-  public String toString() {
-    return "PiecewiseConstant[boundaries=" + Arrays.toString(boundaries) + ", values="
-        + Arrays.toString(values) + "]";
   }
 }

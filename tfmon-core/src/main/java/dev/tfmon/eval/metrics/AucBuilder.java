@@ -41,7 +41,7 @@ public final class AucBuilder {
 
   /** How the area between two thresholds is summed ({@code summation_method}). */
   public enum Summation {
-    /** Trapezoids (TF's default; for PR, TF warns that it overestimates). */
+    /** Trapezoids (TF's default; for PR, TF warns that they give wrong areas). */
     TRAPEZOIDAL,
     /** Exact integral of the interpolated PR curve; for ROC the same as trapezoidal. */
     CAREFUL_INTERPOLATION,
@@ -112,10 +112,11 @@ public final class AucBuilder {
    */
   public Metric build() {
     MetricScope.checkName(name);
+    MetricScope.checkWeights(graph, name, weights);
     float[] all = allThresholds();
     if (curve == Curve.PR && summation == Summation.TRAPEZOIDAL) {
       LOG.warn(
-          "AUC '{}': trapezoids overestimate the area under a precision-recall curve; "
+          "AUC '{}': trapezoids misjudge the area under a precision-recall curve; "
               + "Summation.CAREFUL_INTERPOLATION computes it exactly",
           name);
     }

@@ -18,6 +18,7 @@ final class MeanMetric {
   static Metric mean(MetricScope scope, Operand<?> values, Operand<?> weights) {
     Ops tf = scope.ops();
     String metric = scope.requested();
+    MetricInputs.rank(metric, "values", values);
     Operand<TFloat32> x = MetricInputs.cast(tf, values, TFloat32.class);
     Variable<TFloat32> total = scope.float32("total", Shape.scalar());
     Variable<TFloat32> count = scope.float32("count", Shape.scalar());

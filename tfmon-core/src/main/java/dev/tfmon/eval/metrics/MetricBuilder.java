@@ -53,6 +53,7 @@ public final class MetricBuilder {
    * @throws IllegalStateException if the graph is finalized
    */
   public Metric build() {
+    MetricScope.checkWeights(graph, name, weights);
     return definition.build(MetricScope.open(graph, name), weights);
   }
 }

@@ -64,6 +64,14 @@ final class MetricScope {
     }
   }
 
+  /** @throws IllegalArgumentException if {@code weights} (null for none) are of another graph */
+  static void checkWeights(Graph graph, String metric, Operand<?> weights) {
+    if (weights != null && weights.env() != graph) {
+      throw new IllegalArgumentException(
+          metric + ": weights '" + weights.asOutput().op().name() + "' belong to another graph");
+    }
+  }
+
   Graph graph() {
     return graph;
   }

@@ -107,6 +107,11 @@ public final class StreamingMetrics {
   private static void requireBoth(Operand<?> labels, Operand<?> predictions) {
     Objects.requireNonNull(labels, "labels");
     Objects.requireNonNull(predictions, "predictions");
+    if (labels.env() != predictions.env()) {
+      throw new IllegalArgumentException(
+          "labels '" + labels.asOutput().op().name() + "' and predictions '"
+              + predictions.asOutput().op().name() + "' belong to different graphs");
+    }
   }
 
   private static Graph graphOf(Operand<?> x) {

@@ -157,9 +157,8 @@ class StreamingMetricsTest {
       Metric auc = StreamingMetrics.auc(rig.labels, rig.x).numThresholds(3).build();
       // thresholds -1e-7, 0.5, 1+1e-7; counts (tp, fp, fn, tn): (2,2,0,0), (2,0,0,2), (0,0,2,2)
       double e = 1e-6;
-      double[] tpr = {(2 + e) / (2 + e), (2 + e) / (2 + e), e / (2 + e)};
-      double[] fpr = {2 / (2 + e), 0, 0};
-      double expected = (fpr[0] - fpr[1]) * (tpr[0] + tpr[1]) / 2 + (fpr[1] - fpr[2]) * (tpr[1] + tpr[2]) / 2;
+      double expected =
+          trapezoids(new double[] {2 / (2 + e), 0, 0}, new double[] {1, 1, e / (2 + e)});
       double[] got = rig.run(auc.update(), new float[] {0.9f, 0.8f, 0.2f, 0.1f}, null, new long[] {1, 1, 0, 0}, null);
       assertThat(got[0]).isCloseTo(expected, within(1e-7)).isCloseTo(1.0, within(1e-6));
     }
@@ -171,12 +170,21 @@ class StreamingMetricsTest {
       Metric auc = StreamingMetrics.auc(rig.labels, rig.x).numThresholds(3).build();
       // at 0.5: 0.9 (positive) and 0.8 (negative) are predicted positive: tp 1, fp 1, fn 1, tn 1
       double e = 1e-6;
-      double[] tpr = {1, (1 + e) / (2 + e), e / (2 + e)};
-      double[] fpr = {2 / (2 + e), 1 / (2 + e), 0};
-      double expected = (fpr[0] - fpr[1]) * (tpr[0] + tpr[1]) / 2 + (fpr[1] - fpr[2]) * (tpr[1] + tpr[2]) / 2;
+      double expected =
+          trapezoids(
+              new double[] {2 / (2 + e), 1 / (2 + e), 0}, new double[] {1, (1 + e) / (2 + e), e / (2 + e)});
       double[] got = rig.run(auc.update(), new float[] {0.9f, 0.8f, 0.3f, 0.1f}, null, new long[] {1, 0, 1, 0}, null);
       assertThat(got[0]).isCloseTo(expected, within(1e-7)).isCloseTo(0.5, within(1e-6));
     }
+  }
+
+  /** The area under the points (fpr[i], tpr[i]), fpr falling, as TF's trapezoidal sum. */
+  private static double trapezoids(double[] fpr, double[] tpr) {
+    double area = 0;
+    for (int i = 0; i + 1 < fpr.length; i++) {
+      area += (fpr[i] - fpr[i + 1]) * (tpr[i] + tpr[i + 1]) / 2;
+    }
+    return area;
   }
 
   @Test
@@ -292,6 +300,13 @@ class StreamingMetricsTest {
         assertThatThrownBy(() -> MetricGroup.of(a, b))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("metric 'other' belongs to another graph than 'mean'");
+        Operand<TFloat32> foreign = Ops.create(other).withName("foreign").constant(new float[] {1f});
+        assertThatThrownBy(() -> StreamingMetrics.mean(rig.x).weights(foreign).build())
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("mean: weights 'foreign' belong to another graph");
+        assertThatThrownBy(() -> StreamingMetrics.auc(foreign, rig.x))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("labels 'foreign' and predictions 'x' belong to different graphs");
       }
     }
   }
@@ -303,6 +318,9 @@ class StreamingMetricsTest {
       assertThatThrownBy(() -> StreamingMetrics.accuracy(rig.labels, unknownRank).build())
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("accuracy: the rank of predictions 'free' is unknown");
+      assertThatThrownBy(() -> StreamingMetrics.mean(unknownRank).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("mean: the rank of values 'free' is unknown");
       Operand<TFloat32> matrix = rig.tf.constant(new float[][] {{1, 2}, {3, 4}});
       assertThatThrownBy(() -> StreamingMetrics.meanSquaredError(rig.x, matrix).build())
           .isInstanceOf(IllegalArgumentException.class)
