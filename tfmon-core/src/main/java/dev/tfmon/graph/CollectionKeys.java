@@ -9,6 +9,8 @@ public final class CollectionKeys {
 
   public static final String GLOBAL_VARIABLES = "variables";
   public static final String LOCAL_VARIABLES = "local_variables";
+  /** The local variables of streaming metrics ({@code tf.GraphKeys.METRIC_VARIABLES}). */
+  public static final String METRIC_VARIABLES = "metric_variables";
   public static final String TRAINABLE_VARIABLES = "trainable_variables";
   public static final String MODEL_VARIABLES = "model_variables";
   public static final String MOVING_AVERAGE_VARIABLES = "moving_average_variables";
@@ -34,6 +36,7 @@ public final class CollectionKeys {
     switch (key) {
       case GLOBAL_VARIABLES:
       case LOCAL_VARIABLES:
+      case METRIC_VARIABLES:
       case TRAINABLE_VARIABLES:
       case MODEL_VARIABLES:
       case MOVING_AVERAGE_VARIABLES:

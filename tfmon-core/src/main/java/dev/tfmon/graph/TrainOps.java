@@ -27,6 +27,9 @@ import org.tensorflow.types.family.TType;
  *
  * <pre>{@code
  * Operation train = TrainOps.minimize(new GradientDescent(graph, 0.1f), loss, "train_op");
+ * // a rate that changes with the global step (see dev.tfmon.schedule):
+ * Operand<TFloat32> lr = LearningRateSchedule.exponentialDecay(0.1, 1000, 0.96, true).learningRate(graph);
+ * Operation scheduled = TrainOps.minimize(new Adam(graph), lr, loss, "train_op");
  * }</pre>
  */
 public final class TrainOps {
@@ -46,7 +49,41 @@ public final class TrainOps {
   public static Operation minimize(Optimizer optimizer, Operand<?> loss, String name) {
     Graph graph = (Graph) loss.env();
     GlobalStep.getOrCreate(graph);
-    Op update = applyGradients(optimizer, loss, name + "_update");
+    return stepAfter(graph, applyGradients(optimizer, loss, name + "_update"), name);
+  }
+
+  /**
+   * {@link #minimize(Optimizer, Operand, String)} with the learning rate a tensor (a scalar, e.g.
+   * a {@code dev.tfmon.schedule} schedule over the global step): the optimizer's own float rate is
+   * replaced by it in every update, computed in the same run as the update (before the global step
+   * is incremented), with nothing to feed. Construct the optimizer with any rate.
+   *
+   * @throws IllegalArgumentException if the rate is not a floating-point scalar of the loss's
+   *     graph, if the optimizer has no learning-rate input to wire (tensorflow-framework's Nadam),
+   *     or for the reasons of {@link #minimize(Optimizer, Operand, String)}
+   */
+  public static Operation minimize(
+      Optimizer optimizer, Operand<?> learningRate, Operand<?> loss, String name) {
+    Graph graph = (Graph) loss.env();
+    GlobalStep.getOrCreate(graph);
+    return stepAfter(graph, applyGradients(optimizer, learningRate, loss, name + "_update"), name);
+  }
+
+  /**
+   * {@link #applyGradients(Optimizer, Operand, String)} with the learning rate a tensor, as in
+   * {@link #minimize(Optimizer, Operand, Operand, String)}.
+   */
+  public static Op applyGradients(
+      Optimizer optimizer, Operand<?> learningRate, Operand<?> loss, String name) {
+    Graph graph = (Graph) loss.env();
+    GraphFinalization.checkNotFinalized(graph, "a train op");
+    LearningRateWiring wiring = LearningRateWiring.before(graph, learningRate);
+    Op update = applyGradients(optimizer, loss, name);
+    wiring.wire(optimizer);
+    return update;
+  }
+
+  private static Operation stepAfter(Graph graph, Op update, String name) {
     // After the updates, and after the step's read copy: hooks fetching that copy in the same run
     // see the value before this increment (GS-7), never a value that repeats or skips.
     Output<TInt64> stepRead = GlobalStep.readTensor(graph);
