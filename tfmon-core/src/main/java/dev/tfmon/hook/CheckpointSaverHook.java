@@ -60,6 +60,9 @@ public final class CheckpointSaverHook implements SessionRunHook {
   private final List<CheckpointSaverListener> listeners;
   private final boolean saveGraphDef;
   private final int stepsPerRun;
+  private final boolean writeBeforeFirstStep;
+  /** False until the first step after session creation succeeded (when writes wait for it). */
+  private boolean stepped;
   private Graph graph;
   private Output<TInt64> stepRead;
   private SessionRunArgs args;
@@ -75,6 +78,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     this.listeners = List.copyOf(b.listeners);
     this.saveGraphDef = b.saveGraphDef;
     this.stepsPerRun = b.stepsPerRun;
+    this.writeBeforeFirstStep = b.writeBeforeFirstStep;
   }
 
   public static Builder builder(Path checkpointDir) {
@@ -89,7 +93,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
   @Override
   public void begin(Graph g) {
     this.graph = g;
-    writer = SummaryWriterCache.get(checkpointDir, g);
+    writer = writeBeforeFirstStep ? SummaryWriterCache.get(checkpointDir, g) : null;
+    stepped = false;
     stepRead = HookSupport.stepRead(g, "CheckpointSaverHook");
     args = SessionRunArgs.fetch(stepRead);
     for (CheckpointSaverListener l : listeners) {
@@ -100,7 +105,19 @@ public final class CheckpointSaverHook implements SessionRunHook {
   @Override
   public void afterCreateSession(NativeSession session, Coordinator coordinator) {
     long step = HookSupport.readStep(session, stepRead);
-    // Written here rather than in begin(): other hooks may still add to the graph in begin().
+    if (!writeBeforeFirstStep) {
+      // Nothing is written until a step has succeeded; the restored step counts as saved.
+      timer.updateLastTriggeredStep(step);
+      return;
+    }
+    writeGraphs();
+    save(session, step);
+    timer.updateLastTriggeredStep(step);
+  }
+
+  /** graph.pbtxt and the graph and meta-graph events. */
+  private void writeGraphs() {
+    // Written after begin(): other hooks may still add to the graph in begin().
     if (saveGraphDef) {
       writeGraphText(GraphDefs.withShapes(graph), checkpointDir.resolve("graph.pbtxt"));
     }
@@ -111,8 +128,6 @@ public final class CheckpointSaverHook implements SessionRunHook {
     }
     writer.addGraph(graph);
     writer.addMetaGraph(meta.build());
-    save(session, step);
-    timer.updateLastTriggeredStep(step);
   }
 
   @Override
@@ -122,6 +137,13 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
+    if (!stepped && !writeBeforeFirstStep) {
+      if (writer == null) {
+        writer = SummaryWriterCache.get(checkpointDir, graph);
+      }
+      writeGraphs();
+    }
+    stepped = true;
     long stale = HookSupport.longOf(values.get(0));
     if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
       long step = HookSupport.readStep(context.session(), stepRead);
@@ -136,6 +158,13 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public void end(NativeSession session) {
+    if (!writeBeforeFirstStep && !stepped) {
+      // no step ran: nothing to save, and nothing was written
+      for (CheckpointSaverListener l : listeners) {
+        l.end(session, HookSupport.readStep(session, stepRead));
+      }
+      return;
+    }
     long step = HookSupport.readStep(session, stepRead);
     OptionalLong last = timer.lastTriggeredStep();
     if (last.isEmpty() || last.getAsLong() != step) {
@@ -226,6 +255,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     private final List<CheckpointSaverListener> listeners = new ArrayList<>();
     private boolean saveGraphDef = true;
     private int stepsPerRun = 1;
+    private boolean writeBeforeFirstStep = true;
     private Clock clock = Clock.systemUTC();
 
     private Builder(Path checkpointDir) {
@@ -276,6 +306,18 @@ public final class CheckpointSaverHook implements SessionRunHook {
     /** Whether to write graph.pbtxt and {@code .meta} files (default true). */
     public Builder saveGraphDef(boolean save) {
       this.saveGraphDef = save;
+      return this;
+    }
+
+    /**
+     * Whether to write at session creation (default true, as TF 1.x): {@code graph.pbtxt}, the
+     * graph events and a checkpoint of the initial or restored model. With false nothing is
+     * written until the first step after session creation has succeeded: the graph files follow
+     * that step, the first checkpoint is the timer's, and {@code end} saves only if a step ran. A
+     * run that fails at its first step, or has none to run, leaves the directory untouched.
+     */
+    public Builder writeBeforeFirstStep(boolean write) {
+      this.writeBeforeFirstStep = write;
       return this;
     }
 

@@ -33,6 +33,7 @@ public final class SummarySaverHook implements SessionRunHook {
   private final Scaffold scaffold;
   private final List<Output<TString>> summaryOps;
   private SummaryWriter writer;
+  private Graph graph;
   private Output<TInt64> stepRead;
   private Long nextStep;
   private boolean requested;
@@ -53,7 +54,10 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void begin(Graph graph) {
-    writer = givenWriter != null ? givenWriter : outputDir != null ? SummaryWriterCache.get(outputDir, graph) : null;
+    // The cached writer is fetched at the first write, after a step succeeded: a run that fails
+    // at its first step leaves no event file behind.
+    this.graph = graph;
+    writer = givenWriter;
     nextStep = null;
     stepRead = HookSupport.stepRead(graph, "SummarySaverHook");
     stepOnly = SessionRunArgs.fetch(stepRead);
@@ -85,6 +89,9 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
+    if (writer == null && outputDir != null) {
+      writer = SummaryWriterCache.get(outputDir, graph);
+    }
     if (writer == null) {
       return;
     }
