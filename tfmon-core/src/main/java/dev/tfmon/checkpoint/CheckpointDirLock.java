@@ -6,17 +6,17 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
-import java.util.UUID;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * An exclusive lock on a checkpoint directory for the life of one training run, so that two
@@ -40,13 +40,17 @@ public final class CheckpointDirLock implements AutoCloseable {
   public static final String FILE_NAME = "tfmon.lock";
 
   private final Path dir;
+  private static final Map<Path, String> HELD = new HashMap<>();
+
   private final Path file;
+  private final Path key;
   private final boolean createdDir;
   private FileChannel channel;
 
-  private CheckpointDirLock(Path dir, Path file, boolean createdDir, FileChannel channel) {
+  private CheckpointDirLock(Path dir, Path file, Path key, boolean createdDir, FileChannel channel) {
     this.dir = dir;
     this.file = file;
+    this.key = key;
     this.createdDir = createdDir;
     this.channel = channel;
   }
@@ -67,9 +71,20 @@ public final class CheckpointDirLock implements AutoCloseable {
       throw new UncheckedIOException("cannot create checkpoint directory " + dir + ": " + reason(e), e);
     }
     Path file = dir.resolve(FILE_NAME);
+    Path key = file.toAbsolutePath().normalize();
+    synchronized (HELD) {
+      // In one process the operating system sees no conflict, and closing a second channel on the
+      // file would drop the first one's lock: the JVM's own holders are kept here.
+      if (HELD.containsKey(key)) {
+        throw new HeldException(dir, HELD.get(key));
+      }
+    }
     // The holder deletes the file when it lets go; a waiter that opened the old file in between
-    // locks a deleted file, sees that the path now holds other text, and tries again.
+    // locks a deleted file. The file's identity before opening and after locking tells: if the
+    // path still names the same file, the lock is on it. (Reading the file through another
+    // descriptor is no way to check: closing any descriptor of a file drops the process's locks.)
     for (int attempt = 0; ; attempt++) {
+      Object before = fileKey(file);
       FileChannel channel;
       try {
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -77,24 +92,22 @@ public final class CheckpointDirLock implements AutoCloseable {
         throw new UncheckedIOException("cannot create lock file " + file + ": " + reason(e), e);
       }
       try {
-        FileLock lock;
-        try {
-          lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-          lock = null;
-        }
+        FileLock lock = channel.tryLock();
         if (lock == null) {
           String holder = holderOf(channel);
           channel.close();
           throw new HeldException(dir, holder);
         }
-        String text = "pid " + ProcessHandle.current().pid() + " on " + hostname() + " since "
-            + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " (token " + UUID.randomUUID() + ")\n";
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), 0);
-        channel.force(false);
-        if (readOrEmpty(file).equals(text)) {
-          return new CheckpointDirLock(dir, file, created, channel);
+        if (before != null && before.equals(fileKey(file))) {
+          String holder = "pid " + ProcessHandle.current().pid() + " on " + hostname() + " since "
+              + Instant.now().truncatedTo(ChronoUnit.SECONDS);
+          channel.truncate(0);
+          channel.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+          channel.force(false);
+          synchronized (HELD) {
+            HELD.put(key, holder);
+          }
+          return new CheckpointDirLock(dir, file, key, created, channel);
         }
         channel.close();
         if (attempt > 100) {
@@ -107,6 +120,14 @@ public final class CheckpointDirLock implements AutoCloseable {
         closeQuietly(channel);
         throw e;
       }
+    }
+  }
+
+  private static Object fileKey(Path file) {
+    try {
+      return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    } catch (IOException e) {
+      return null;
     }
   }
 
@@ -139,6 +160,9 @@ public final class CheckpointDirLock implements AutoCloseable {
     } finally {
       closeQuietly(channel);
       channel = null;
+      synchronized (HELD) {
+        HELD.remove(key);
+      }
     }
   }
 
@@ -146,16 +170,7 @@ public final class CheckpointDirLock implements AutoCloseable {
     ByteBuffer buf = ByteBuffer.allocate(512);
     channel.read(buf, 0);
     String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
-    int token = text.indexOf(" (token ");
-    return token >= 0 ? text.substring(0, token) : text.isEmpty() ? "another process" : text;
-  }
-
-  private static String readOrEmpty(Path file) throws IOException {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return "";
-    }
+    return text.isEmpty() ? "another process" : text;
   }
 
   private static String hostname() {
