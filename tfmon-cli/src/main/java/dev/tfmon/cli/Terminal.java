@@ -30,6 +30,11 @@ final class Terminal {
     this.columns = columns;
   }
 
+  /** A terminal of {@code columns}, or plain output: for tests and callers that know. */
+  static Terminal of(boolean interactive, int columns) {
+    return new Terminal(interactive, interactive ? columns : 0);
+  }
+
   /** A plain output (a pipe or a file): plain lines, no width. */
   static Terminal plain() {
     return new Terminal(false, 0);
