@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,13 +142,6 @@ class BadInputCliTest {
 
   /** File name → SHA-256 of every file under {@code dir}. */
   private static Map<String, String> digests(Path dir) throws Exception {
-    Map<String, String> out = new TreeMap<>();
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        out.put(dir.relativize(f).toString(),
-            HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))));
-      }
-    }
-    return out;
+    return ModelDirSafetyCliTest.digests(dir);
   }
 }
