@@ -9,7 +9,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
-import org.tensorflow.framework.optimizers.Adam;
 import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
@@ -130,7 +129,7 @@ record ClassifierGraph(
         t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
     Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
     Operation trainOp = TrainOps.minimize(
-        placement == null ? new Adam(graph, learningRate) : new GradientDescent(graph, learningRate), loss, "train_op");
+        placement == null ? new OrderedAdam(graph, learningRate) : new GradientDescent(graph, learningRate), loss, "train_op");
 
     Dataset eval = data.eval();
     Ops e = tf.withSubScope("eval");

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * A classification data set held in memory: one float feature row and one class index per example.
@@ -76,14 +77,56 @@ record Dataset(
 
   /**
    * A data set from a CSV file with a header: {@code labelColumn} holds the classes (any numbers;
-   * their sorted distinct values become classes 0..K-1), every other column is a feature.
+   * their sorted distinct values become classes 0..K-1); the features are {@code featureColumns}
+   * when given, else every other column not in {@code ignoreColumns}. A feature column that counts
+   * the rows (0, 1, 2, ... as pandas writes its index) is reported to {@code warnings}.
    *
-   * @throws CliException usage error if the label column does not exist, failure if the file is
-   *     ragged, not numeric or has fewer than two classes
+   * @param featureColumns the feature columns, or empty for all the others
+   * @throws CliException usage error if a named column does not exist or the selection leaves no
+   *     feature; failure if the file is ragged, not numeric, has no feature column or fewer than
+   *     two classes
    */
-  static Dataset fromCsv(Path file, String labelColumn) {
+  static Dataset fromCsv(
+      Path file, String labelColumn, List<String> featureColumns, List<String> ignoreColumns,
+      Consumer<String> warnings) {
     CsvTable table = CsvTable.read(file);
     int label = table.columnIndex(labelColumn, "--label-column");
+    if (table.header().size() == 1) {
+      throw CliException.failure(file + " has no feature columns: its only column is the label '" + labelColumn + "'");
+    }
+    List<Integer> features = new ArrayList<>();
+    if (!featureColumns.isEmpty()) {
+      for (String name : featureColumns) {
+        int c = table.columnIndex(name, "--feature-columns");
+        if (c == label) {
+          throw CliException.usage("--feature-columns names the label column '" + name + "'");
+        }
+        features.add(c);
+      }
+    } else {
+      List<Integer> ignored = new ArrayList<>();
+      for (String name : ignoreColumns) {
+        ignored.add(table.columnIndex(name, "--ignore-columns"));
+      }
+      for (int c = 0; c < table.header().size(); c++) {
+        if (c != label && !ignored.contains(c)) {
+          features.add(c);
+        }
+      }
+      if (features.isEmpty()) {
+        throw CliException.usage("--ignore-columns " + String.join(",", ignoreColumns) + " leaves " + file
+            + " with no feature columns");
+      }
+    }
+    for (int c : features) {
+      if (table.looksLikeRowIndex(c)) {
+        String name = table.header().get(c);
+        warnings.accept("column '" + name + "' of " + file + " counts the rows (" + (long) table.rows().get(0)[c]
+            + ", " + (long) table.rows().get(1)[c] + ", " + (long) table.rows().get(2)[c]
+            + ", ...), like the index column pandas writes; it is used as a feature. "
+            + "Leave it out with --ignore-columns '" + name + "'");
+      }
+    }
     TreeSet<Double> distinct = new TreeSet<>();
     for (double[] row : table.rows()) {
       distinct.add(row[label]);
@@ -96,16 +139,14 @@ record Dataset(
     List<Double> classes = new ArrayList<>(distinct);
     List<String> classNames = new ArrayList<>();
     classes.forEach(v -> classNames.add(v == Math.rint(v) ? Long.toString(v.longValue()) : v.toString()));
-    List<String> featureNames = new ArrayList<>(table.header());
-    featureNames.remove(label);
-    float[][] x = new float[table.rows().size()][featureNames.size()];
+    List<String> featureNames = new ArrayList<>();
+    features.forEach(c -> featureNames.add(table.header().get(c)));
+    float[][] x = new float[table.rows().size()][features.size()];
     int[] y = new int[x.length];
     for (int i = 0; i < x.length; i++) {
       double[] row = table.rows().get(i);
-      for (int c = 0, f = 0; c < row.length; c++) {
-        if (c != label) {
-          x[i][f++] = (float) row[c];
-        }
+      for (int f = 0; f < features.size(); f++) {
+        x[i][f] = (float) row[features.get(f)];
       }
       y[i] = classes.indexOf(row[label]);
     }

@@ -91,7 +91,10 @@ final class MetaGraphTraining implements AutoCloseable {
     }
     Saver saver = imported.saver().orElseGet(() -> Saver.builder(graph).build());
     int rows = table.rows().size();
-    int batch = batchSize != null ? Math.min(batchSize, rows) : rows;
+    if (batchSize != null && batchSize > rows) {
+      throw CliException.usage("--batch-size " + batchSize + " is larger than the " + rows + " rows of " + data);
+    }
+    int batch = batchSize != null ? batchSize : rows;
     List<String> described = new ArrayList<>();
     Map<Output<?>, int[]> columns = new LinkedHashMap<>();
     for (String[] f : parsedFeeds) {
@@ -113,7 +116,7 @@ final class MetaGraphTraining implements AutoCloseable {
         Map<Output<?>, Tensor> feed = new LinkedHashMap<>();
         m.batches.add(feed);
         for (Map.Entry<Output<?>, int[]> e : columns.entrySet()) {
-          feed.put(e.getKey(), tensor(e.getKey(), table.rows().subList(start, end), e.getValue()));
+          feed.put(e.getKey(), tensor(e.getKey(), table, start, end, e.getValue()));
         }
       }
     } catch (RuntimeException e) {
@@ -182,7 +185,8 @@ final class MetaGraphTraining implements AutoCloseable {
     }
   }
 
-  private static Tensor tensor(Output<?> placeholder, List<double[]> rows, int[] cols) {
+  private static Tensor tensor(Output<?> placeholder, CsvTable table, int start, int end, int[] cols) {
+    List<double[]> rows = table.rows().subList(start, end);
     Shape shape = placeholder.shape();
     boolean matrix = shape.isUnknown() || shape.numDimensions() == 2;
     Shape s = matrix ? Shape.of(rows.size(), cols.length) : Shape.of(rows.size());
@@ -199,11 +203,13 @@ final class MetaGraphTraining implements AutoCloseable {
         return t;
       }
       case DT_INT32: {
+        requireIntegers(placeholder, table, start, end, cols, -0x1p31, 0x1p31);
         TInt32 t = TInt32.tensorOf(s);
         fill(rows, cols, matrix, (i, j, v) -> { if (matrix) t.setInt((int) v, i, j); else t.setInt((int) v, i); });
         return t;
       }
       case DT_INT64: {
+        requireIntegers(placeholder, table, start, end, cols, -0x1p63, 0x1p63);
         TInt64 t = TInt64.tensorOf(s);
         fill(rows, cols, matrix, (i, j, v) -> { if (matrix) t.setLong((long) v, i, j); else t.setLong((long) v, i); });
         return t;
@@ -212,6 +218,26 @@ final class MetaGraphTraining implements AutoCloseable {
         throw CliException.usage(
             "--feed: placeholder '" + placeholder.op().name() + "' has dtype " + typeName(type)
                 + "; tfmon feeds CSV numbers to float32, float64, int32 and int64 placeholders");
+    }
+  }
+
+  /**
+   * An integer placeholder takes whole numbers only: a cast would silently turn 0.7 into 0. Fails
+   * on the first other value, naming its line and column.
+   */
+  private static void requireIntegers(
+      Output<?> placeholder, CsvTable table, int start, int end, int[] cols, double min, double max) {
+    for (int i = start; i < end; i++) {
+      double[] row = table.rows().get(i);
+      for (int c : cols) {
+        double v = row[c];
+        if (v != Math.rint(v) || v < min || v >= max) {
+          throw CliException.failure(
+              table.file() + " line " + table.lines()[i] + ", column " + (c + 1) + " '" + table.header().get(c)
+                  + "': placeholder '" + placeholder.op().name() + "' is " + typeName(placeholder.dataType())
+                  + " and takes whole numbers, but got " + v);
+        }
+      }
     }
   }
 

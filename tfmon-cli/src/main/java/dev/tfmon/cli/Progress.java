@@ -1,15 +1,20 @@
 package dev.tfmon.cli;
 
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
  * Training progress: on a terminal, one line redrawn in place at most ten times a second (a bar,
- * step, loss, steps/s, ETA); otherwise a plain line every {@code logSteps} steps, which logs and
- * tests can read. The final state is printed by {@link #finish()}.
+ * step, loss, steps/s, ETA), fitted to the terminal's width; otherwise a plain line every {@code
+ * logSteps} steps, which logs and tests can read. The final state is printed by {@link #finish()}.
+ * Losses have seven significant digits in plain decimal ({@link #loss}), never exponent notation
+ * next to plain numbers.
  *
  * <pre>{@code
- * Progress p = new Progress(out, System.console() != null, 0, 2000, 100, System::nanoTime);
+ * Progress p = new Progress(out, Terminal.detect(), 0, 2000, 100, System::nanoTime);
  * if (p.isDue(step)) { p.update(step, loss); } else { p.note(step, loss); }
  * p.finish();
  * }</pre>
@@ -18,6 +23,7 @@ final class Progress {
   private static final long REDRAW_NANOS = 100_000_000L;
   private final PrintWriter out;
   private final boolean terminal;
+  private final Terminal screen;
   private final long lastStep;
   private final int logSteps;
   private final LongSupplier nanos;
@@ -34,9 +40,10 @@ final class Progress {
   /**
    * @param lastStep the step training stops at, or -1 if unknown (no bar and no ETA)
    */
-  Progress(PrintWriter out, boolean terminal, long startStep, long lastStep, int logSteps, LongSupplier nanos) {
+  Progress(PrintWriter out, Terminal screen, long startStep, long lastStep, int logSteps, LongSupplier nanos) {
     this.out = out;
-    this.terminal = terminal;
+    this.screen = screen;
+    this.terminal = screen.interactive();
     this.startStep = startStep;
     this.step = startStep;
     this.lastStep = lastStep;
@@ -77,7 +84,7 @@ final class Progress {
     note(step, loss);
     long now = nanos.getAsLong();
     if (terminal) {
-      out.print("\r" + line(now, true) + "\u001b[K");
+      out.print("\r" + fitted(now) + "\u001b[K");
       out.flush();
       lastDrawNanos = now;
       lastPrintedStep = step;
@@ -102,7 +109,7 @@ final class Progress {
     long now = nanos.getAsLong();
     if (terminal) {
       if (step > startStep) {
-        out.print("\r" + line(now, true) + "\u001b[K\n");
+        out.print("\r" + fitted(now) + "\u001b[K\n");
       }
     } else if (step > startStep && step != lastPrintedStep) {
       out.println(line(now, false));
@@ -111,28 +118,64 @@ final class Progress {
   }
 
   private String line(long now, boolean bar) {
+    return line(now, bar ? 24 : 0, true, true);
+  }
+
+  /**
+   * The terminal line, short enough for the terminal's width (a longer one wraps, and every
+   * redraw then leaves a line behind): the bar shrinks, then the ETA, the rate and the bar go.
+   */
+  private String fitted(long now) {
+    int room = Math.max(1, screen.columns() - 1);
+    for (int bar = 24; bar >= 8; bar -= 4) {
+      String s = line(now, bar, true, true);
+      if (s.length() <= room) {
+        return s;
+      }
+    }
+    for (String s : new String[] {line(now, 0, true, true), line(now, 0, true, false), line(now, 0, false, false)}) {
+      if (s.length() <= room) {
+        return s;
+      }
+    }
+    return line(now, 0, false, false).substring(0, room);
+  }
+
+  private String line(long now, int barWidth, boolean showRate, boolean showEta) {
     double secs = firstNanos < 0 ? 0 : (now - firstNanos) / 1e9;
     double rate = secs > 0 ? (step - firstStep) / secs : 0;
     StringBuilder s = new StringBuilder();
-    if (bar && lastStep > 0) {
-      int width = 24;
-      int filled = (int) Math.min(width, Math.round(width * (double) step / lastStep));
-      s.append('[').append("=".repeat(filled)).append(" ".repeat(width - filled)).append("] ");
+    if (barWidth > 0 && lastStep > 0) {
+      int filled = (int) Math.min(barWidth, Math.round(barWidth * (double) step / lastStep));
+      s.append('[').append("=".repeat(filled)).append(" ".repeat(barWidth - filled)).append("] ");
     }
     s.append("step ").append(step);
     if (lastStep > 0) {
       s.append('/').append(lastStep);
     }
-    // Float.toString: the shortest text that reads back as the same float32, so the numbers can
-    // be compared exactly with another TensorFlow's.
-    s.append("  loss ").append(Float.toString((float) loss));
-    if (rate > 0) {
-      s.append(String.format("  %.1f steps/s", rate));
-      if (lastStep > 0) {
+    s.append("  loss ").append(loss(loss));
+    if (rate > 0 && showRate) {
+      s.append(String.format(Locale.ROOT, "  %.1f steps/s", rate));
+      if (lastStep > 0 && showEta) {
         s.append("  ETA ").append(duration((lastStep - step) / rate));
       }
     }
     return s.toString();
+  }
+
+  /**
+   * A loss with seven significant digits (float32 carries about seven), in plain decimal between
+   * 1e-6 and 1e7 ({@code 0.2302099}, {@code 0.0001861927}), in exponent notation outside.
+   */
+  static String loss(double value) {
+    if (Double.isNaN(value) || Double.isInfinite(value)) {
+      return Double.toString(value);
+    }
+    double abs = Math.abs(value);
+    if (abs != 0 && (abs < 1e-6 || abs >= 1e7)) {
+      return String.format(Locale.ROOT, "%.6e", value);
+    }
+    return new BigDecimal(value).round(new MathContext(7)).stripTrailingZeros().toPlainString();
   }
 
   static String duration(double secs) {

@@ -1,9 +1,13 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.errors.TensorFlowStatusException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,34 +34,68 @@ import picocli.CommandLine.Option;
       PlotCommand.class,
       ServerCommand.class,
       ClusterCommand.class,
-      CommandLine.HelpCommand.class
+      CommandLine.HelpCommand.class,
+      picocli.AutoComplete.GenerateCompletion.class
     })
 public final class TfmonCli implements Callable<Integer> {
+
+  /** The levels of {@code --log-level}, as slf4j-simple names them. */
+  static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
+
+  /** The longest error line printed without --verbose; TensorFlow's messages can list a whole tensor. */
+  static final int MAX_ERROR_CHARS = 400;
 
   @Option(
       names = {"-v", "--verbose"},
       scope = CommandLine.ScopeType.INHERIT,
-      description = "Log library messages at INFO and print the stack trace of an error.")
+      description = "Log library messages at INFO, show TensorFlow's native INFO lines and print the stack trace of an error.")
   boolean verbose;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Log errors only (no warnings).")
+  boolean quiet;
+
+  @Option(
+      names = "--log-level",
+      scope = CommandLine.ScopeType.INHERIT,
+      paramLabel = "LEVEL",
+      description = "The library's log level: error, warn, info, debug or trace (default: warn; info with --verbose).")
+  String logLevel;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    if (!LogOptions.of(args).verbose()) {
+      // Before TensorFlow's native library is loaded: its first lines are the noise.
+      NativeLogFilter.install();
+    }
     System.exit(run(args));
   }
 
   /** Runs the command line {@code args} and returns the exit code (never calls System.exit). */
   public static int run(String... args) {
-    boolean verbose = Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
-    configureLogging(verbose);
+    LogOptions logOptions = LogOptions.of(args);
+    boolean verbose = logOptions.verbose();
+    if (!LOG_LEVELS.contains(logOptions.level())) {
+      System.err.println("tfmon: error: --log-level must be one of " + String.join(", ", LOG_LEVELS) + ", but got '"
+          + logOptions.level() + "'");
+      return CliException.USAGE;
+    }
+    configureLogging(logOptions);
     CommandLine cli = new CommandLine(new TfmonCli());
     // Everything after "tfmon cluster ... train" belongs to the workers' train command.
     cli.getSubcommands().get("cluster").setStopAtPositional(true);
+    cli.getSubcommands().get("generate-completion").getCommandSpec().usageMessage()
+        .description("Print a bash/zsh completion script for tfmon: source <(tfmon generate-completion)");
+    // -V on any command prints the version (picocli gives subcommands -V but no version of their own).
+    setVersionEverywhere(cli);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> reportFailure(e, cmd, verbose));
     cli.setParameterExceptionHandler(
         (e, args2) -> {
           PrintWriter err = e.getCommandLine().getErr();
-          err.println("tfmon: " + e.getMessage());
+          err.println("tfmon: error: " + e.getMessage());
           err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
           err.flush();
           return CliException.USAGE;
@@ -65,9 +103,45 @@ public final class TfmonCli implements Callable<Integer> {
     return cli.execute(args);
   }
 
+  private static void setVersionEverywhere(CommandLine cmd) {
+    cmd.getCommandSpec().versionProvider(new Version());
+    cmd.getSubcommands().values().forEach(TfmonCli::setVersionEverywhere);
+  }
+
+  /**
+   * The logging options, read from the raw arguments: slf4j-simple takes its level once, when the
+   * first logger is created, which is before picocli has parsed anything.
+   */
+  record LogOptions(boolean verbose, String level) {
+    static LogOptions of(String... args) {
+      boolean verbose = false;
+      boolean quiet = false;
+      String level = null;
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        if (a.equals("--")) {
+          break;
+        }
+        if (a.equals("-v") || a.equals("--verbose")) {
+          verbose = true;
+        } else if (a.equals("-q") || a.equals("--quiet")) {
+          quiet = true;
+        } else if (a.startsWith("--log-level=")) {
+          level = a.substring("--log-level=".length());
+        } else if (a.equals("--log-level") && i + 1 < args.length) {
+          level = args[++i];
+        }
+      }
+      if (level == null) {
+        level = quiet ? "error" : verbose ? "info" : "warn";
+      }
+      return new LogOptions(verbose, level.toLowerCase(Locale.ROOT));
+    }
+  }
+
   /** slf4j-simple reads these once, when the first logger is created: set them before that. */
-  private static void configureLogging(boolean verbose) {
-    setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+  private static void configureLogging(LogOptions options) {
+    setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", options.level());
     setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
     setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
     setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
@@ -95,10 +169,15 @@ public final class TfmonCli implements Callable<Integer> {
     } else {
       message = e.getMessage() == null ? e.toString() : e.getMessage();
     }
-    // One line: a multi-line message (TensorFlow's often are) keeps only its first line.
+    // One line: a multi-line message (TensorFlow's often are) keeps only its first line, and a
+    // line that goes on (a tensor's values) is cut.
     int newline = message.indexOf('\n');
     if (newline >= 0 && !verbose) {
       message = message.substring(0, newline).stripTrailing();
+    }
+    if (!verbose && message.length() > MAX_ERROR_CHARS) {
+      message = message.substring(0, MAX_ERROR_CHARS) + " ... (" + (message.length() - MAX_ERROR_CHARS)
+          + " more characters; --verbose shows all)";
     }
     err.println("tfmon: error: " + message);
     if (verbose) {
@@ -108,6 +187,20 @@ public final class TfmonCli implements Callable<Integer> {
     }
     err.flush();
     return code;
+  }
+
+  /** The version of this build (from the jar's filtered resource). */
+  static String version() {
+    try (InputStream in = TfmonCli.class.getResourceAsStream("tfmon-version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      String v = p.getProperty("version");
+      return v == null || v.startsWith("${") ? "unknown" : v;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the version resource: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -121,9 +214,8 @@ public final class TfmonCli implements Callable<Integer> {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String own = TfmonCli.class.getPackage().getImplementationVersion();
       return new String[] {
-        "tfmon " + (own == null ? "0.1.0-SNAPSHOT" : own),
+        "tfmon " + version(),
         "TensorFlow " + org.tensorflow.TensorFlow.version() + " (TensorFlow Java 1.1.0)",
         "Java " + System.getProperty("java.version")
       };

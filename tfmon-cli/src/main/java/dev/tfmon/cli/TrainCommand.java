@@ -1,21 +1,13 @@
 package dev.tfmon.cli;
 
-import dev.tfmon.checkpoint.Checkpoints;
+import dev.tfmon.checkpoint.CheckpointDirLock;
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.cluster.TaskServer;
-import dev.tfmon.graph.GlobalStep;
-import dev.tfmon.hook.StopAtStepHook;
-import dev.tfmon.runtime.RunResult;
-import dev.tfmon.runtime.SessionRunArgs;
-import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.MonitoredSession;
-import dev.tfmon.session.MonitoredTrainingSession;
-import dev.tfmon.session.StopRequestedException;
-import dev.tfmon.summary.EventFileReader;
-import dev.tfmon.summary.Summaries;
-import java.io.IOException;
+import dev.tfmon.scaffold.Scaffold;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,13 +19,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
-import org.tensorflow.types.family.TNumber;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code tfmon train}: trains the built-in classifier (on built-in spirals or a CSV file), or a
@@ -100,7 +88,8 @@ final class TrainCommand implements Callable<Integer> {
   int logSteps;
 
   @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
-      description = "Seeds the data set, the initial weights and the shuffle (default: ${DEFAULT-VALUE}).")
+      description = "Seeds the data set, the train/eval split, the initial weights and the shuffle: "
+          + "the same seed gives the same losses on one machine (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--data", paramLabel = "FILE.csv",
@@ -110,6 +99,14 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--label-column", defaultValue = "label", paramLabel = "NAME",
       description = "The CSV column holding the class (default: ${DEFAULT-VALUE}); the others are features.")
   String labelColumn;
+
+  @Option(names = "--feature-columns", split = ",", paramLabel = "COL[,COL...]",
+      description = "With --data: the CSV columns to use as features (default: every column but the label).")
+  List<String> featureColumns;
+
+  @Option(names = "--ignore-columns", split = ",", paramLabel = "COL[,COL...]",
+      description = "With --data: CSV columns that are not features (e.g. a row index or an id).")
+  List<String> ignoreColumns;
 
   @Option(names = "--meta-graph", paramLabel = "FILE.meta",
       description = "Train a graph exported by TensorFlow (e.g. Python's tf.compat.v1.train.Saver), fed from --data.")
@@ -152,14 +149,6 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--exit-on-stdin-eof", hidden = true)
   boolean exitOnStdinEof;
 
-  /** This worker's task when training on a cluster, else null. */
-  private ClusterArgs distributed;
-
-  /** This worker's own server (started before the graph is built), else null. */
-  private TaskServer server;
-
-  private Duration stall;
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private PrintWriter out;
@@ -167,20 +156,39 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     out = spec.commandLine().getOut();
-    validate();
-    if (distributed != null) {
-      startServer();
-    }
-    try (Graph graph = new Graph()) {
-      return metaGraph != null ? trainMetaGraph(graph) : trainClassifier(graph);
+    TrainSettings settings = resolve();
+    // The lock first: a second run on the directory fails at once, before any work, naming the first.
+    try (CheckpointDirLock lock = settings.isChief() ? lock(settings.modelDir()) : null;
+        Graph graph = new Graph()) {
+      if (settings.distributed() != null) {
+        settings = withServer(settings);
+      }
+      try (TrainingTask task = metaGraph != null ? metaGraphTask(graph) : classifierTask(graph, settings)) {
+        // Only the chief reads and writes the model directory; the other workers only train.
+        Optional<ModelDirCheck.Resume> resume =
+            settings.isChief() ? ModelDirCheck.check(settings.modelDir(), graph) : Optional.empty();
+        if (!settings.isChief()) {
+          out.printf("waiting for the chief (/job:worker/task:0) to initialize or restore the model%n");
+        } else if (resume.isPresent()) {
+          out.printf("resuming from checkpoint %s (global step %d)%n", resume.get().checkpoint(), resume.get().step());
+        } else {
+          out.printf("starting from scratch in %s%n", settings.modelDir());
+        }
+        out.flush();
+        TrainingRun.Outcome outcome =
+            new TrainingRun(settings, out).run(graph, task, resume.map(ModelDirCheck.Resume::step).orElse(0L));
+        new TrainReport(settings, out).print(outcome);
+        return outcome.exitCode();
+      }
     } finally {
       out.flush();
     }
   }
 
-  private void validate() {
-    stall = TrainingMonitoring.parseDuration("--stall-timeout", stallTimeout);
-    validateCluster();
+  /** Checks every option and applies the defaults; usage errors name the option and value. */
+  private TrainSettings resolve() {
+    Duration stall = TrainingMonitoring.parseDuration("--stall-timeout", stallTimeout);
+    ClusterArgs distributed = resolveCluster();
     if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
       throw CliException.usage("--metrics-port must be between 0 and 65535, but got " + metricsPort);
     }
@@ -208,6 +216,18 @@ final class TrainCommand implements Callable<Integer> {
         throw CliException.usage("--hidden sizes must be between 1 and 65536, but got " + hidden);
       }
     }
+    if (featureColumns != null && ignoreColumns != null) {
+      throw CliException.usage("--feature-columns and --ignore-columns exclude each other; give one");
+    }
+    if (data == null || metaGraph != null) {
+      for (String[] opt : new String[][] {
+          {"--feature-columns", featureColumns == null ? null : String.join(",", featureColumns)},
+          {"--ignore-columns", ignoreColumns == null ? null : String.join(",", ignoreColumns)}}) {
+        if (opt[1] != null) {
+          throw CliException.usage(opt[0] + " " + opt[1] + " needs --data (without --meta-graph, whose columns --feed names)");
+        }
+      }
+    }
     if (metaGraph == null) {
       for (String[] opt : new String[][] {{"--train-op", trainOp}, {"--loss", loss}}) {
         if (opt[1] != null) {
@@ -226,12 +246,20 @@ final class TrainCommand implements Callable<Integer> {
         throw CliException.usage("--meta-graph needs at least one --feed PLACEHOLDER=COL[,COL...]");
       }
     }
+    if (Files.exists(modelDir) && !Files.isDirectory(modelDir)) {
+      throw CliException.usage("--model-dir " + modelDir + ": exists and is not a directory");
+    }
+    long lastStep = maxSteps != null ? maxSteps : epochs != null ? -1 : DEFAULT_MAX_STEPS;
+    Long checkpointSteps = saveCheckpointSecs != null ? null
+        : saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS;
+    return new TrainSettings(modelDir, lastStep, epochs, checkpointSteps, saveCheckpointSecs, summarySteps, logSteps,
+        metricsPort, stall, distributed, null);
   }
 
-  private void validateCluster() {
-    distributed = ClusterArgs.resolve(cluster, job, task, "worker", System.getenv()).orElse(null);
+  private ClusterArgs resolveCluster() {
+    ClusterArgs distributed = ClusterArgs.resolve(cluster, job, task, "worker", System.getenv()).orElse(null);
     if (distributed == null) {
-      return;
+      return null;
     }
     if (!distributed.job().equals("worker")) {
       throw CliException.usage("tfmon train runs worker tasks only, but the task is /job:" + distributed.job()
@@ -244,23 +272,35 @@ final class TrainCommand implements Callable<Integer> {
     if (metaGraph != null) {
       throw CliException.usage("--meta-graph cannot train on a cluster (--cluster or TF_CONFIG): its variables have no ps placement");
     }
+    return distributed;
   }
 
-  private boolean isChief() {
-    return distributed == null || distributed.task() == 0;
+  private static CheckpointDirLock lock(Path modelDir) {
+    try {
+      return CheckpointDirLock.acquire(modelDir);
+    } catch (CheckpointDirLock.HeldException e) {
+      throw CliException.failure("--model-dir " + modelDir + " is in use by another training run (" + e.holder()
+          + "); wait for it to end, or use another --model-dir", e);
+    } catch (UncheckedIOException e) {
+      throw CliException.failure("--model-dir " + modelDir + ": " + e.getMessage(), e);
+    }
   }
 
-  private void startServer() {
+  /** Starts this worker's own server (before the graph is built) and prints its READY line. */
+  private TrainSettings withServer(TrainSettings s) {
     if (exitOnStdinEof) {
       ClusterArgs.exitOnStdinEof();
     }
+    TaskServer server;
     try {
-      server = TaskServer.start(distributed.cluster(), distributed.job(), distributed.task());
+      server = TaskServer.start(s.distributed().cluster(), s.distributed().job(), s.distributed().task());
     } catch (IllegalStateException e) {
       throw CliException.failure(e.getMessage(), e);
     }
     out.println(ServerCommand.readyLine(server));
     out.flush();
+    return new TrainSettings(s.modelDir(), s.lastStep(), s.epochs(), s.checkpointSteps(), s.checkpointSecs(),
+        s.summarySteps(), s.logSteps(), s.metricsPort(), s.stallTimeout(), s.distributed(), server);
   }
 
   private static void positive(String option, Long value) {
@@ -269,30 +309,31 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private long lastStep() {
-    return maxSteps != null ? maxSteps : epochs != null ? -1 : DEFAULT_MAX_STEPS;
-  }
-
   // ---- the built-in classifier ----
 
-  private int trainClassifier(Graph graph) {
-    Dataset all = data != null ? Dataset.fromCsv(data, labelColumn) : Dataset.spirals(1000, 3, seed);
+  private TrainingTask classifierTask(Graph graph, TrainSettings settings) {
+    Dataset all = data != null
+        ? Dataset.fromCsv(data, labelColumn, featureColumns == null ? List.of() : featureColumns,
+            ignoreColumns == null ? List.of() : ignoreColumns, this::warn)
+        : Dataset.spirals(1000, 3, seed);
     Dataset.Split split = all.split(0.2, seed);
     int batch = batchSize != null ? batchSize : 64;
+    if (batch > split.train().size()) {
+      throw CliException.usage("--batch-size " + batch + " is larger than the " + split.train().size()
+          + " training rows of " + all.name());
+    }
+    ClusterArgs distributed = settings.distributed();
     ClassifierGraph model =
         ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed,
             distributed == null ? null
                 : new ClassifierGraph.Placement(ReplicaDeviceSetter.forCluster(distributed.cluster()), distributed.task()));
     Saver saver = Saver.builder(graph).maxToKeep(5).build();
-    // Only the chief reads and writes the model directory; the other workers only train.
-    Optional<ModelDirCheck.Resume> resume = isChief() ? ModelDirCheck.check(modelDir, graph) : Optional.empty();
-
     out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
     out.printf("model: multi-layer classifier, layers %s (ReLU), %s(learning rate %s), batch %d%n",
         join(model.layerSizes()), distributed == null ? "Adam" : "GradientDescent", learningRate, batch);
     if (distributed != null) {
       out.printf("cluster: %s; this is /job:worker/task:%d%s; variables on %d ps task%s%n",
-          distributed.cluster().toCompactString(), distributed.task(), isChief() ? " (chief)" : "",
+          distributed.cluster().toCompactString(), distributed.task(), settings.isChief() ? " (chief)" : "",
           distributed.cluster().numTasks("ps"), distributed.cluster().numTasks("ps") == 1 ? "" : "s");
     }
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();
@@ -300,8 +341,14 @@ final class TrainCommand implements Callable<Integer> {
     scalars.put("accuracy", model.batchAccuracy());
     long batchesPerEpoch = (split.train().size() + batch - 1) / batch;
     Scaffold scaffold = Scaffold.builder(graph).saver(saver).localInitOp(model.iteratorInit()).build();
-    return run(graph, scaffold, resume, scalars, batchesPerEpoch,
-        session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size());
+    return new TrainingTask(scaffold, scalars, batchesPerEpoch,
+        session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size(),
+        () -> {});
+  }
+
+  private void warn(String message) {
+    System.err.println("tfmon: warning: " + message);
+    System.err.flush();
   }
 
   private static String join(List<Integer> sizes) {
@@ -312,170 +359,14 @@ final class TrainCommand implements Callable<Integer> {
 
   // ---- a graph exported by Python ----
 
-  private int trainMetaGraph(Graph graph) {
+  private TrainingTask metaGraphTask(Graph graph) {
     MetaGraphTraining m = MetaGraphTraining.load(graph, metaGraph, trainOp, loss, data, feeds, batchSize);
-    Saver saver = m.saver();
-    Optional<ModelDirCheck.Resume> resume = ModelDirCheck.check(modelDir, graph);
     out.printf("data:  %s, %d rows; %s%n", data, m.rows(), m.feedDescription());
     out.printf("model: %s (train op '%s', loss '%s'), batch %d%n",
         metaGraph, m.trainOp().name(), m.loss().op().name(), m.batchSize());
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();
     scalars.put("loss", m.loss());
-    Scaffold scaffold = Scaffold.builder(graph).saver(saver).build();
-    try {
-      return run(graph, scaffold, resume, scalars, m.batchesPerEpoch(), m::step, null, 0);
-    } finally {
-      m.close();
-    }
-  }
-
-  // ---- the shared loop ----
-
-  /** One training step on the monitored session (with hooks). */
-  @FunctionalInterface
-  interface Step {
-    void run(MonitoredSession session);
-  }
-
-  /**
-   * Trains until the step limit, the end of the input or a signal, then prints the outcome.
-   *
-   * @return the exit code: 0, or 128 + the signal's number after a stop by signal
-   */
-  private int run(
-      Graph graph, Scaffold scaffold, Optional<ModelDirCheck.Resume> resume,
-      Map<String, Operand<?>> scalars, long batchesPerEpoch, Step trainStep, Operand<TFloat32> evalAccuracy,
-      int evalExamples) {
-    long startStep = resume.map(ModelDirCheck.Resume::step).orElse(0L);
-    long last = lastStep();
-    long progressEnd = last;
-    if (epochs != null) {
-      long epochEnd = startStep + epochs * batchesPerEpoch;
-      progressEnd = last < 0 ? epochEnd : Math.min(last, epochEnd);
-    }
-    if (isChief()) {
-      try {
-        Files.createDirectories(modelDir);
-      } catch (IOException e) {
-        throw CliException.failure("cannot create --model-dir " + modelDir + ": " + e.getMessage(), e);
-      }
-    }
-    if (!isChief()) {
-      out.printf("waiting for the chief (/job:worker/task:0) to initialize or restore the model%n");
-    } else if (resume.isPresent()) {
-      out.printf("resuming from checkpoint %s (global step %d)%n", resume.get().checkpoint(), startStep);
-    } else {
-      out.printf("starting from scratch in %s%n", modelDir);
-    }
-    boolean nothingToDo = last >= 0 && startStep >= last;
-    if (nothingToDo) {
-      out.printf("the global step %d already reached --max-steps %d: nothing to train (raise --max-steps to go on)%n",
-          startStep, last);
-    }
-    out.flush();
-    StopSignals signals = StopSignals.install(System.err);
-    Progress progress = new Progress(out, System.console() != null, startStep, progressEnd, logSteps, System::nanoTime);
-    if (summarySteps > 0) {
-      // Summary ops in the graph: the Scaffold merges them and SummarySaverHook writes them.
-      scalars.forEach((tag, op) -> Summaries.scalar(graph, tag, numeric(op)));
-    }
-    String runName = modelDir.toAbsolutePath().normalize().getFileName() == null
-        ? "default" : modelDir.toAbsolutePath().normalize().getFileName().toString();
-    Float accuracy = null;
-    long finalGlobalStep = -1;
-    ProgressHook progressHook = new ProgressHook(scalars.values().iterator().next(), progress);
-    MonitoredTrainingSession.Builder mts =
-        MonitoredTrainingSession.builder(graph)
-            .checkpointDir(modelDir)
-            .scaffold(scaffold)
-            .saveSummariesSteps(summarySteps)
-            .logStepCountSteps(summarySteps)
-            .hook(progressHook);
-    if (saveCheckpointSecs != null) {
-      mts.saveCheckpointSecs(saveCheckpointSecs);
-    } else {
-      mts.saveCheckpointSteps(saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS);
-    }
-    if (last >= 0) {
-      mts.hook(StopAtStepHook.lastStep(last));
-    }
-    Output<TInt64> globalStep = null;
-    if (distributed != null) {
-      // Each worker talks to its own server; the device filters keep its sessions to the ps tasks
-      // and itself, and a short recovery wait lets a non-chief start soon after the chief's init.
-      mts.master(server.target())
-          .isChief(isChief())
-          .config(ReplicaDeviceSetter.forCluster(distributed.cluster()).sessionConfig(distributed.task()))
-          .recoveryWait(Duration.ofMillis(500));
-      globalStep = GlobalStep.readTensor(graph);
-    }
-    try (TrainingMonitoring monitoring =
-            TrainingMonitoring.start(graph, runName, isChief() ? scaffold.saver() : null, modelDir, scalars, metricsPort, stall, out);
-        MonitoredSession session = build(mts, monitoring)) {
-      monitoring.attach(session);
-      stoppedThroughJmx = monitoring::stopRequested;
-      if (!nothingToDo) {
-        session.runUntilStopped(
-            s -> {
-              if (signals.stopRequested()) {
-                throw new StopRequestedException();
-              }
-              trainStep.run((MonitoredSession) s);
-            });
-      }
-      if (globalStep != null) {
-        try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(globalStep))) {
-          finalGlobalStep = ((TInt64) r.get(0)).getObject();
-        }
-        if (progressHook.lastStep() >= 0) {
-          // the hook only counts this worker's runs since its last read; the others stepped too
-          progress.note(finalGlobalStep, progressHook.lastLoss());
-        }
-      }
-      progress.finish();
-      if (evalAccuracy != null) {
-        try (RunResult r = session.runWithoutHooks(SessionRunArgs.fetch(evalAccuracy))) {
-          accuracy = ((TFloat32) r.get(0)).getFloat();
-        }
-      }
-    }
-    long reached = progressHook.lastStep() >= 0 ? progressHook.lastStep() : startStep;
-    if (signals.stopRequested()) {
-      out.printf("stopped by %s at global step %d%s%n", signals.received(), reached,
-          isChief() ? "; checkpoint written" : " (the chief writes the checkpoint)");
-    } else if (stoppedThroughJmx.getAsBoolean()) {
-      out.printf("stopped through JMX (requestStop) at global step %d; checkpoint written%n", reached);
-    } else if (!nothingToDo && (last < 0 || reached < last) && (distributed == null || epochs != null)) {
-      out.printf("end of input after %d epoch%s at global step %d%n", epochs, epochs == 1 ? "" : "s", reached);
-    }
-    if (accuracy != null) {
-      out.printf("eval accuracy: %.4f (%d examples)%n", accuracy, evalExamples);
-    }
-    if (!Double.isNaN(progressHook.lastLoss())) {
-      out.printf("final loss: %s%n", Float.toString((float) progressHook.lastLoss()));
-    }
-    if (isChief()) {
-      out.printf("checkpoint:  %s%n", Checkpoints.latestCheckpoint(modelDir).orElse("(none)"));
-    List<Path> events = EventFileReader.eventFiles(modelDir);
-    out.printf("event files: %s%s%n", events.isEmpty() ? "(none)" : events.get(events.size() - 1),
-        events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
-    }
-    if (distributed != null) {
-      out.printf("done: /job:worker/task:%d at global step %d%n", distributed.task(), finalGlobalStep);
-    }
-    out.flush();
-    return signals.stopRequested() ? signals.exitCode() : 0;
-  }
-
-  private java.util.function.BooleanSupplier stoppedThroughJmx = () -> false;
-
-  private static MonitoredSession build(MonitoredTrainingSession.Builder mts, TrainingMonitoring monitoring) {
-    monitoring.addTo(mts);
-    return mts.build();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Operand<? extends TNumber> numeric(Operand<?> op) {
-    return (Operand<? extends TNumber>) op;
+    Scaffold scaffold = Scaffold.builder(graph).saver(m.saver()).build();
+    return new TrainingTask(scaffold, scalars, m.batchesPerEpoch(), m::step, null, 0, m);
   }
 }

@@ -5,7 +5,7 @@ import dev.tfmon.metrics.MetricsHttpServer;
 import dev.tfmon.metrics.StallWatchdog;
 import dev.tfmon.metrics.TrainingMeters;
 import dev.tfmon.metrics.TrainingMetricsHook;
-import dev.tfmon.session.AbstractMonitoredSession;
+import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.MonitoredTrainingSession;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -26,8 +26,8 @@ import org.tensorflow.Operand;
  * 127.0.0.1.
  *
  * <pre>{@code
- * try (TrainingMonitoring monitoring = TrainingMonitoring.start(graph, "spirals", saver, dir, scalars, 9464, Duration.ofMinutes(10), out)) {
- *   monitoring.addTo(mtsBuilder);
+ * try (TrainingMonitoring monitoring = TrainingMonitoring.open(mtsBuilder, graph, task, settings, out)) {
+ *   monitoring.session().runUntilStopped(s -> s.run(trainOp));
  * }
  * }</pre>
  */
@@ -38,6 +38,7 @@ final class TrainingMonitoring implements AutoCloseable {
   private final StallWatchdog watchdog;
   private final TrainingMeters meters;
   private final MetricsHttpServer server;
+  private MonitoredSession session;
 
   private TrainingMonitoring(TrainingMetricsHook metrics, StallWatchdog watchdog, TrainingMeters meters, MetricsHttpServer server) {
     this.metrics = metrics;
@@ -47,13 +48,41 @@ final class TrainingMonitoring implements AutoCloseable {
   }
 
   /**
+   * Starts the monitoring of a run and builds its session: the hooks and listeners go into {@code
+   * mts} (the watchdog first of all, so it sees every other hook's run), the session is built and
+   * its per-hook times attached. Closing the result closes the session, then the monitoring.
+   */
+  static TrainingMonitoring open(
+      MonitoredTrainingSession.Builder mts, Graph graph, TrainingTask task, TrainSettings settings, PrintWriter out) {
+    TrainingMonitoring m = start(graph, settings.runName(), settings.isChief() ? task.scaffold().saver() : null,
+        settings.modelDir(), task.scalars(), settings.metricsPort(), settings.stallTimeout(), out);
+    try {
+      if (m.watchdog != null) {
+        mts.chiefOnlyHook(m.watchdog);
+      }
+      mts.hook(m.metrics).recoveryListener(m.metrics.stats()).checkpointListener(m.metrics.stats().checkpointListener());
+      m.session = mts.build();
+      m.metrics.attach(m.session);
+      return m;
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /** The monitored session built by {@link #open}. */
+  MonitoredSession session() {
+    return session;
+  }
+
+  /**
    * Builds the hooks and, with a port, starts serving {@code /metrics} (printing its address).
    *
    * @param saver the saver for {@code saveCheckpointNow()}, or null when there is nothing to save
    * @param metricsPort the port, 0 for a free one, null for no endpoint
    * @param stallTimeout zero for no watchdog
    */
-  static TrainingMonitoring start(
+  private static TrainingMonitoring start(
       Graph graph, String runName, Saver saver, Path modelDir, Map<String, Operand<?>> scalars,
       Integer metricsPort, Duration stallTimeout, PrintWriter out) {
     TrainingMetricsHook.Builder b = TrainingMetricsHook.builder(graph, runName);
@@ -86,19 +115,6 @@ final class TrainingMonitoring implements AutoCloseable {
     return new TrainingMonitoring(metrics, watchdog, meters, server);
   }
 
-  /** Adds the hooks (the watchdog first of all, so it sees every other hook's run) and listeners. */
-  void addTo(MonitoredTrainingSession.Builder mts) {
-    if (watchdog != null) {
-      mts.chiefOnlyHook(watchdog);
-    }
-    mts.hook(metrics).recoveryListener(metrics.stats()).checkpointListener(metrics.stats().checkpointListener());
-  }
-
-  /** Takes per-hook times from the built session. */
-  void attach(AbstractMonitoredSession session) {
-    metrics.attach(session);
-  }
-
   /** True once a JMX client called {@code requestStop()}. */
   boolean stopRequested() {
     return metrics.isStopRequested();
@@ -106,6 +122,16 @@ final class TrainingMonitoring implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      if (session != null) {
+        session.close();
+      }
+    } finally {
+      closeMonitoring();
+    }
+  }
+
+  private void closeMonitoring() {
     try {
       metrics.close();
     } finally {

@@ -44,6 +44,8 @@ final class CliProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
+    // as ./tfmon runs it: NativeLogFilter needs this to filter TensorFlow's native INFO lines
+    command.add("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(TfmonCli.class.getName());
@@ -106,6 +108,20 @@ final class CliProcess implements AutoCloseable {
       }
     }
     throw new AssertionError("no line starting with '" + prefix + "' within " + timeout + ":\n" + read(out) + read(err));
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL, and waits for the end. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Sends SIGTERM (what {@link Process#destroy()} does on Linux). */

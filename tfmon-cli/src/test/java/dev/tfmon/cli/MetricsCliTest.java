@@ -52,7 +52,8 @@ class MetricsCliTest {
     // The checkpoint meters follow the CheckpointSaverHook's saves (every 50 steps).
     assertThat(second.get("tfmon_checkpoint_step{run=\"scraped\"}") % 50).isZero();
     assertThat(second.get("tfmon_checkpoint_age_seconds{run=\"scraped\"}")).isGreaterThanOrEqualTo(0);
-    assertThat(second.get("tfmon_checkpoint_save_duration_seconds_count{run=\"scraped\"}")).isGreaterThanOrEqualTo(2);
+    // at least the save at step 50 (no step-0 save: nothing is written before a first step, issue 11 item 4)
+    assertThat(second.get("tfmon_checkpoint_save_duration_seconds_count{run=\"scraped\"}")).isGreaterThanOrEqualTo(1);
     assertThat(second).containsKey("tfmon_step_duration_seconds_sum{run=\"scraped\"}");
     assertThat(second).containsKey("tfmon_scalar{name=\"loss\",run=\"scraped\"}");
     assertThat(second).containsKey("tfmon_hook_duration_seconds_count{hook=\"StallWatchdog\",run=\"scraped\"}");

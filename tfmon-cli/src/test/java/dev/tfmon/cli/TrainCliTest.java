@@ -60,7 +60,9 @@ class TrainCliTest {
     assertThat(Double.parseDouble(m.group(1))).isGreaterThan(0.9);
 
     assertThat(Checkpoints.latestCheckpoint(run)).contains(run.resolve("model.ckpt-300").toString());
-    for (String step : List.of("0", "100", "200", "300")) {
+    // no step-0 checkpoint: nothing is written before the first step succeeded (issue 11 item 4)
+    assertThat(run.resolve("model.ckpt-0.index")).doesNotExist();
+    for (String step : List.of("100", "200", "300")) {
       assertThat(run.resolve("model.ckpt-" + step + ".index")).exists();
     }
     try (CheckpointReader reader = CheckpointReader.open(run.resolve("model.ckpt-300").toString());
@@ -114,7 +116,7 @@ class TrainCliTest {
     assertThat(m.find()).as(r.toString()).isTrue();
     long reached = Long.parseLong(m.group(1));
     assertThat(reached).isGreaterThanOrEqualTo(200);
-    // Only step 0 was saved before (checkpoints every hour): the step reached is the signal's doing.
+    // No checkpoint was saved before (checkpoints every hour): the step reached is the signal's doing.
     String latest = dir.resolve("model.ckpt-" + reached).toString();
     assertThat(Checkpoints.latestCheckpoint(dir)).contains(latest);
     try (CheckpointReader reader = CheckpointReader.open(latest);

@@ -295,17 +295,34 @@ public final class Checkpoints {
       try (CheckpointReader reader = CheckpointReader.open(prefix)) {
         reader.verify();
         if (!failures.isEmpty()) {
-          LOG.warn("restoring {} instead of the newer, damaged checkpoint(s) {}", prefix, failures);
+          warnOnce("restoring " + prefix + " instead of the newer, damaged checkpoint(s) " + failures);
         }
         return Optional.of(prefix);
       } catch (TensorFlowStatusException e) {
-        LOG.warn("checkpoint {} cannot be restored: {}", prefix, e.getMessage());
+        warnOnce("checkpoint " + prefix + " cannot be restored: " + e.getMessage());
         failures.add(prefix + " (" + e.getMessage() + ")");
       }
     }
     throw new DataLossException(
         "no checkpoint in " + dir + " can be restored: " + String.join("; ", failures));
   }
+
+  /**
+   * Logs a fallback warning the first time only: a program that looks for the newest restorable
+   * checkpoint twice (a check before training, then the restore) warns once about each damaged one.
+   */
+  private static void warnOnce(String message) {
+    if (WARNED.size() > 1000) {
+      WARNED.clear();
+    }
+    if (WARNED.add(message)) {
+      LOG.warn("{}", message);
+    } else {
+      LOG.debug("{}", message);
+    }
+  }
+
+  private static final Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Prefixes of the {@code *.index} files in {@code dir}, newest first. */
   static List<String> listCheckpoints(Path dir) {

@@ -62,6 +62,9 @@ public final class CheckpointSaverHook implements SessionRunHook {
   private final List<CheckpointSaverListener> listeners;
   private final boolean saveGraphDef;
   private final int stepsPerRun;
+  private final boolean writeBeforeFirstStep;
+  /** False until the first step after session creation succeeded (when writes wait for it). */
+  private boolean stepped;
   private Graph graph;
   private Output<TInt64> stepRead;
   private SessionRunArgs args;
@@ -77,6 +80,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     this.listeners = List.copyOf(b.listeners);
     this.saveGraphDef = b.saveGraphDef;
     this.stepsPerRun = b.stepsPerRun;
+    this.writeBeforeFirstStep = b.writeBeforeFirstStep;
   }
 
   public static Builder builder(Path checkpointDir) {
@@ -91,7 +95,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
   @Override
   public void begin(BeginContext context) {
     graph = context.graph();
-    writer = SummaryWriterCache.get(checkpointDir, graph);
+    writer = writeBeforeFirstStep ? SummaryWriterCache.get(checkpointDir, graph) : null;
+    stepped = false;
     stepRead = HookSupport.stepRead(graph, "CheckpointSaverHook");
     args = SessionRunArgs.fetch(stepRead);
     for (CheckpointSaverListener l : listeners) {
@@ -102,7 +107,19 @@ public final class CheckpointSaverHook implements SessionRunHook {
   @Override
   public void afterCreateSession(RunnableSession session, Coordinator coordinator) {
     long step = GlobalStep.value(session);
-    // Written here rather than in begin(): other hooks may still add to the graph in begin().
+    if (!writeBeforeFirstStep) {
+      // Nothing is written until a step has succeeded; the restored step counts as saved.
+      timer.updateLastTriggeredStep(step);
+      return;
+    }
+    writeGraphs();
+    save(session, step);
+    timer.updateLastTriggeredStep(step);
+  }
+
+  /** graph.pbtxt and the graph and meta-graph events. */
+  private void writeGraphs() {
+    // Written after begin(): other hooks may still add to the graph in begin().
     if (saveGraphDef) {
       writeGraphText(GraphDefs.withShapes(graph), checkpointDir.resolve("graph.pbtxt"));
     }
@@ -113,8 +130,6 @@ public final class CheckpointSaverHook implements SessionRunHook {
     }
     writer.addGraph(graph);
     writer.addMetaGraph(meta.build());
-    save(session, step);
-    timer.updateLastTriggeredStep(step);
   }
 
   @Override
@@ -124,6 +139,13 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
+    if (!stepped && !writeBeforeFirstStep) {
+      if (writer == null) {
+        writer = SummaryWriterCache.get(checkpointDir, graph);
+      }
+      writeGraphs();
+    }
+    stepped = true;
     long stale = values.getLong(stepRead);
     if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
       long step = GlobalStep.value(context.session());
@@ -138,6 +160,14 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public void end(RunnableSession session) {
+    if (!writeBeforeFirstStep && !stepped) {
+      // no step ran: nothing to save, and nothing was written
+      long step = GlobalStep.value(session);
+      for (CheckpointSaverListener l : listeners) {
+        l.end(session, step);
+      }
+      return;
+    }
     long step = GlobalStep.value(session);
     OptionalLong last = timer.lastTriggeredStep();
     if (last.isEmpty() || last.getAsLong() != step) {
@@ -228,6 +258,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     private final List<CheckpointSaverListener> listeners = new ArrayList<>();
     private boolean saveGraphDef = true;
     private int stepsPerRun = 1;
+    private boolean writeBeforeFirstStep = true;
     private Clock clock = Clock.systemUTC();
 
     private Builder(Path checkpointDir) {
@@ -278,6 +309,18 @@ public final class CheckpointSaverHook implements SessionRunHook {
     /** Whether to write graph.pbtxt and {@code .meta} files (default true). */
     public Builder saveGraphDef(boolean save) {
       this.saveGraphDef = save;
+      return this;
+    }
+
+    /**
+     * Whether to write at session creation (default true, as TF 1.x): {@code graph.pbtxt}, the
+     * graph events and a checkpoint of the initial or restored model. With false nothing is
+     * written until the first step after session creation has succeeded: the graph files follow
+     * that step, the first checkpoint is the timer's, and {@code end} saves only if a step ran. A
+     * run that fails at its first step, or has none to run, leaves the directory untouched.
+     */
+    public Builder writeBeforeFirstStep(boolean write) {
+      this.writeBeforeFirstStep = write;
       return this;
     }
 

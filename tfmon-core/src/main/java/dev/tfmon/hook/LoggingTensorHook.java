@@ -35,6 +35,12 @@ import org.tensorflow.types.TString;
  *
  * <p>Tensors are given as operands or names ({@code "op:1"}, or {@code "op"} for its only output).
  * With {@link Builder#tensors(Map)} they log in sorted tag order; otherwise in the order given.
+ *
+ * <p>It logs through SLF4J (logger {@code dev.tfmon.hook.LoggingTensorHook}, level INFO), and tfmon
+ * binds no SLF4J backend: without one on the classpath ({@code slf4j-simple}, Logback, ...) it
+ * prints nothing, and most backends show INFO only when configured to (slf4j-simple: {@code
+ * -Dorg.slf4j.simpleLogger.defaultLogLevel=info}; the {@code tfmon} command: {@code --log-level
+ * info}). For values in your own code, use {@link Hooks} with a lambda instead.
  */
 public final class LoggingTensorHook implements SessionRunHook {
   private static final Logger LOG = LoggerFactory.getLogger(LoggingTensorHook.class);

@@ -36,6 +36,7 @@ public final class StepCounterHook implements SessionRunHook {
   private final SummaryWriter givenWriter;
   private final int stepsPerRun;
   private SummaryWriter writer;
+  private Graph graph;
   private Output<TInt64> stepRead;
   private SessionRunArgs args;
   private String tag;
@@ -62,7 +63,10 @@ public final class StepCounterHook implements SessionRunHook {
   public void begin(BeginContext context) {
     Graph graph = context.graph();
     stepRead = HookSupport.stepRead(graph, "StepCounterHook");
-    writer = givenWriter != null ? givenWriter : outputDir != null ? SummaryWriterCache.get(outputDir, graph) : null;
+    // The cached writer is fetched at the first write, after a step succeeded: a run that fails
+    // at its first step leaves no event file behind.
+    this.graph = graph;
+    writer = givenWriter;
     tag = GlobalStep.get(graph).orElseThrow().name() + "/sec";
     args = SessionRunArgs.fetch(stepRead);
     lastStale = null;
@@ -99,6 +103,9 @@ public final class StepCounterHook implements SessionRunHook {
 
   private void record(SecondOrStepTimer.Elapsed elapsed, long step) {
     double rate = elapsed.seconds() > 0 ? elapsed.steps() / elapsed.seconds() : Double.POSITIVE_INFINITY;
+    if (writer == null && outputDir != null) {
+      writer = SummaryWriterCache.get(outputDir, graph);
+    }
     if (writer != null) {
       Summary summary =
           Summary.newBuilder()
@@ -106,7 +113,15 @@ public final class StepCounterHook implements SessionRunHook {
               .build();
       writer.addSummary(summary, step);
     }
-    LOG.info("{}: {}", tag, rate);
+    LOG.info("{}: {}", tag, fourDigits(rate));
+  }
+
+  /** A rate with four significant digits ({@code 240.2}, {@code 2055}, {@code 0.5012}). */
+  static String fourDigits(double rate) {
+    if (Double.isNaN(rate) || Double.isInfinite(rate) || rate == 0) {
+      return Double.toString(rate);
+    }
+    return new java.math.BigDecimal(rate).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
   }
 
   /** Builds a {@link StepCounterHook}; validated at {@link #build()}. */

@@ -36,6 +36,7 @@ public final class SummarySaverHook implements SessionRunHook {
   private final Scaffold scaffold;
   private final List<Output<TString>> summaryOps;
   private SummaryWriter writer;
+  private Graph graph;
   private Output<TInt64> stepRead;
   private Long nextStep;
   private boolean requested;
@@ -56,8 +57,11 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void begin(BeginContext context) {
+    // The cached writer is fetched at the first write, after a step succeeded: a run that fails
+    // at its first step leaves no event file behind.
     Graph graph = context.graph();
-    writer = givenWriter != null ? givenWriter : outputDir != null ? SummaryWriterCache.get(outputDir, graph) : null;
+    this.graph = graph;
+    writer = givenWriter;
     nextStep = null;
     stepRead = HookSupport.stepRead(graph, "SummarySaverHook");
     stepOnly = SessionRunArgs.fetch(stepRead);
@@ -89,6 +93,9 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
+    if (writer == null && outputDir != null) {
+      writer = SummaryWriterCache.get(outputDir, graph);
+    }
     if (writer == null) {
       return;
     }

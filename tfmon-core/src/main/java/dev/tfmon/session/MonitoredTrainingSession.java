@@ -1,5 +1,6 @@
 package dev.tfmon.session;
 
+import dev.tfmon.checkpoint.CheckpointDirLock;
 import dev.tfmon.hook.CheckpointSaverHook;
 import dev.tfmon.hook.CheckpointSaverListener;
 import dev.tfmon.hook.SessionRunHook;
@@ -35,7 +36,9 @@ import org.tensorflow.proto.ConfigProto;
  * saveCheckpointSteps}; then the user's hooks. A worker waits up to {@code maxWait} (7200 s) for
  * the chief and runs only the user's hooks. A frequency of zero or less disables its hook. Setting
  * both the seconds and the steps of one frequency is an error at {@link Builder#build()} (Python
- * fails later, in the timer).
+ * fails later, in the timer). A chief with a {@code checkpointDir} holds a {@link
+ * CheckpointDirLock} on it until {@code close()} (beyond TF 1.x; {@code lockCheckpointDir(false)}
+ * turns it off).
  */
 public final class MonitoredTrainingSession {
   private MonitoredTrainingSession() {}
@@ -68,6 +71,9 @@ public final class MonitoredTrainingSession {
     private RecoveryListener recoveryListener;
     private final List<CheckpointSaverListener> checkpointListeners = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
+    private Double hookCostWarningShare;
+    private boolean writeBeforeFirstStep = true;
+    private boolean lockCheckpointDir = true;
 
     private Builder(Graph graph) {
       this.graph = Objects.requireNonNull(graph, "graph");
@@ -215,11 +221,44 @@ public final class MonitoredTrainingSession {
     }
 
     /**
+     * The share of step time (0 to 1, default 0.10) above which one of the caller's hooks is named
+     * in a warning at close; the default hooks are never named.
+     */
+    public Builder hookCostWarningShare(double share) {
+      this.hookCostWarningShare = share;
+      return this;
+    }
+
+    /**
+     * Whether the chief writes into the checkpoint directory when the session is created (default
+     * true, as TF 1.x: a checkpoint of the initial or restored model, {@code graph.pbtxt} and the
+     * graph events). With false nothing is written before the first step has succeeded: a run that
+     * fails at its first step, or has no step to run, leaves the directory as it was (see {@link
+     * CheckpointSaverHook.Builder#writeBeforeFirstStep}).
+     */
+    public Builder writeBeforeFirstStep(boolean write) {
+      this.writeBeforeFirstStep = write;
+      return this;
+    }
+
+    /**
+     * Whether a chief holds a {@link CheckpointDirLock} on the checkpoint directory while the
+     * session is open (default true), so that a second chief on the same directory fails at
+     * {@link #build()} naming the first instead of interleaving checkpoints with it. Turn it off
+     * when the caller already holds the lock.
+     */
+    public Builder lockCheckpointDir(boolean lock) {
+      this.lockCheckpointDir = lock;
+      return this;
+    }
+
+    /**
      * Validates the settings, creates the default hooks and builds the session (which runs every
      * hook's {@code begin}, then creates, initializes or restores the session).
      *
      * @throws IllegalArgumentException if both seconds and steps are set for checkpoints or for
-     *     summaries, or the scaffold belongs to another graph
+     *     summaries, the scaffold belongs to another graph, or hookCostWarningShare is outside [0, 1]
+     * @throws CheckpointDirLock.HeldException if another run holds the checkpoint directory
      */
     public MonitoredSession build() {
       if (saveCheckpointSecs != null && saveCheckpointSteps != null) {
@@ -238,12 +277,17 @@ public final class MonitoredTrainingSession {
                 + saveSummariesSteps
                 + ") are both set; set only one of them");
       }
+      if (hookCostWarningShare != null && !(hookCostWarningShare >= 0 && hookCostWarningShare <= 1)) {
+        throw new IllegalArgumentException(
+            "expected a hookCostWarningShare between 0 and 1, but got " + hookCostWarningShare);
+      }
       Scaffold sc = scaffold != null ? scaffold : Scaffold.of(graph);
       if (sc.graph() != graph) {
         throw new IllegalArgumentException("the scaffold belongs to another graph than the session's");
       }
       SessionCreator creator;
       List<SessionRunHook> all = new ArrayList<>();
+      List<SessionRunHook> defaults = List.of();
       if (isChief) {
         ChiefSessionCreator.Builder chief =
             ChiefSessionCreator.builder(sc).master(master).config(config).recoveryWait(recoveryWait);
@@ -252,7 +296,8 @@ public final class MonitoredTrainingSession {
         }
         creator = chief.build();
         all.addAll(chiefOnlyHooks);
-        all.addAll(defaultHooks(sc));
+        defaults = defaultHooks(sc);
+        all.addAll(defaults);
       } else {
         creator =
             WorkerSessionCreator.builder(sc)
@@ -264,12 +309,20 @@ public final class MonitoredTrainingSession {
       }
       all.addAll(hooks);
       MonitoredSession.Builder<MonitoredSession> b =
-          MonitoredSession.builder(creator).hooks(all).stopGracePeriod(stopGracePeriod);
+          MonitoredSession.builder(creator).hooks(all).stopGracePeriod(stopGracePeriod)
+              .exemptFromCostWarning(defaults);
+      if (hookCostWarningShare != null) {
+        b.hookCostWarningShare(hookCostWarningShare);
+      }
       if (recoveryPolicy != null) {
         b.recoveryPolicy(recoveryPolicy);
       }
       if (recoveryListener != null) {
         b.recoveryListener(recoveryListener);
+      }
+      if (isChief && checkpointDir != null && lockCheckpointDir) {
+        // Held until the session closes; released at once if building it fails.
+        b.closeWith(CheckpointDirLock.acquire(checkpointDir));
       }
       return b.build();
     }
@@ -302,7 +355,7 @@ public final class MonitoredTrainingSession {
         }
         CheckpointSaverHook.Builder ckpt =
             CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef).clock(clock)
-                .listeners(checkpointListeners);
+                .listeners(checkpointListeners).writeBeforeFirstStep(writeBeforeFirstStep);
         if (steps != null && steps > 0) {
           defaults.add(ckpt.saveSteps(steps).build());
         } else if (secs != null && secs > 0) {
