@@ -7,9 +7,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,23 +22,29 @@ final class CheckpointFiles {
 
   private CheckpointFiles() {}
 
-  /** The prefixes of every {@code .index}, {@code .meta} or data file in {@code dir}. */
-  static List<Path> prefixesIn(Path dir) {
-    Set<Path> out = new LinkedHashSet<>();
+  /**
+   * Every checkpoint prefix with an {@code .index}, {@code .meta} or data file in {@code dir}, with
+   * the newest modification time (seconds) among its files; one listing of the directory.
+   */
+  static Map<Path, Double> checkpointsIn(Path dir) {
+    Map<Path, Double> out = new LinkedHashMap<>();
     if (!Files.isDirectory(dir)) {
-      return List.of();
+      return out;
     }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
         Matcher m = FILE.matcher(f.getFileName().toString());
-        if (m.matches() && Files.isRegularFile(f)) {
-          out.add(f.resolveSibling(m.group(1)));
+        if (m.matches()) {
+          BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+          if (a.isRegularFile()) {
+            out.merge(f.resolveSibling(m.group(1)), a.lastModifiedTime().toMillis() / 1000.0, Math::max);
+          }
         }
       }
     } catch (IOException e) {
-      return List.of();
+      return Map.of(); // unreadable or changing under us: no orphan is worth a guess
     }
-    return new ArrayList<>(out);
+    return out;
   }
 
   /** The files of checkpoint {@code prefix} that exist: index, data files, MetaGraph. */

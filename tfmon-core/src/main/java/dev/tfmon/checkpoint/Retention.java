@@ -11,6 +11,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -172,12 +173,12 @@ final class Retention {
       return;
     }
     Pattern own = Pattern.compile(Pattern.quote(baseName) + "-\\d+");
-    for (Path prefix : CheckpointFiles.prefixesIn(dir)) {
+    for (Map.Entry<Path, Double> c : CheckpointFiles.checkpointsIn(dir).entrySet()) {
+      Path prefix = c.getKey();
       if (!own.matcher(prefix.getFileName().toString()).matches() || listed.contains(normalized(prefix.toString()))) {
         continue;
       }
-      double written = CheckpointFiles.newestMtime(prefix);
-      if (written > floor && written < newest) {
+      if (c.getValue() > floor && c.getValue() < newest) {
         LOG.info(
             "removing orphan checkpoint {}: the state file {} does not list it, and it is older than {}",
             prefix,
