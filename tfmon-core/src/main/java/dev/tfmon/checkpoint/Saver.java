@@ -30,9 +30,10 @@ import org.tensorflow.types.TString;
  * Saves and restores a graph's variables as TensorFlow V2 checkpoints ({@code prefix.index} and
  * {@code prefix.data-NNNNN-of-MMMMM}), like TensorFlow 1.x's {@code tf.train.Saver}: the bytes are
  * written and read by TensorFlow's SaveV2, RestoreV2 and MergeV2Checkpoints kernels, run through
- * ops this saver adds under name scope {@code save}. Each save also updates the {@code checkpoint}
- * state file (atomically), deletes checkpoints beyond {@code maxToKeep}, and writes the MetaGraph
- * to {@code prefix.meta}.
+ * ops this saver adds under name scope {@code save} (or an imported {@code SaverDef} names). Each
+ * save also updates the {@code checkpoint} state file (atomically, naming checkpoints of its own
+ * directory by relative paths), deletes checkpoints beyond {@code maxToKeep} and orphans a killed
+ * save left, and writes the MetaGraph to {@code prefix.meta}.
  *
  * <pre>{@code
  * Saver saver = Saver.builder(graph).maxToKeep(3).build();
