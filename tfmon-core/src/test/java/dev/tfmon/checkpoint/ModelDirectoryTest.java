@@ -45,15 +45,35 @@ class ModelDirectoryTest {
     Process cp = new ProcessBuilder("cp", "-r", original.toString(), copy.toString()).inheritIO().start();
     assertThat(cp.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(cp.exitValue()).isZero();
+    assertThat(Files.readString(copy.resolve("checkpoint"))).doesNotContain(original.toString());
+    assertThat(Checkpoints.latestCheckpoint(copy)).hasValueSatisfying(p -> assertThat(p).startsWith(copy.toString()));
+    List<String> originalFiles = listing(original);
+    // the copy resumes from its own checkpoints while the original is still there, and leaves it alone
+    try (ChildJvm child = trainer(copy)) {
+      String[] resumed = child.awaitLine("resumed ", START).split(" ");
+      // (the original may have saved once more between its last line and the kill)
+      assertThat(Long.parseLong(resumed[1])).isGreaterThanOrEqualTo(saved);
+      assertThat(resumed[3]).isEqualTo(copy.resolve("model.ckpt-" + resumed[1]).toString());
+      saved = Long.parseLong(resumed[1]);
+      for (int i = 0; i < 4; i++) {
+        child.awaitLine("saved ", START);
+      }
+      child.kill();
+    }
+    assertThat(listing(original)).isEqualTo(originalFiles);
     deleteTree(original);
     try (ChildJvm child = trainer(copy)) {
       String[] resumed = child.awaitLine("resumed ", START).split(" ");
-      assertThat(Long.parseLong(resumed[1])).isGreaterThanOrEqualTo(saved);
+      assertThat(Long.parseLong(resumed[1])).isGreaterThan(saved);
       assertThat(resumed[3]).startsWith(copy.resolve("model.ckpt-").toString());
-      child.awaitLine("saved ", START);
       child.kill();
     }
-    assertThat(original).doesNotExist();
+  }
+
+  private static List<String> listing(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   private static ChildJvm trainer(Path dir) {
@@ -181,9 +201,7 @@ class ModelDirectoryTest {
   }
 
   private List<String> names() throws IOException {
-    try (Stream<Path> files = Files.list(tmp)) {
-      return files.map(p -> p.getFileName().toString()).sorted().toList();
-    }
+    return listing(tmp);
   }
 
   private static void copyCheckpoint(String from, String to) throws IOException {
