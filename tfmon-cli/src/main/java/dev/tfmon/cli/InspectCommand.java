@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.Tensor;
+import org.tensorflow.types.TString;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code tfmon inspect PATH}: the variables of a checkpoint (a prefix such as {@code
  * runs/default/model.ckpt-200}, or a directory whose latest checkpoint is shown), with dtype, shape
- * and size; {@code --tensor NAME} prints one tensor's values.
+ * and size (a partitioned variable once, whole, noted "sliced: N parts"); {@code --tensor NAME}
+ * prints one tensor's values (strings quoted or as hex; a TF2 checkpoint's object graph as a tree).
  *
  * <pre>{@code
  * tfmon inspect runs/default --tensor dense_0/kernel
@@ -76,10 +78,17 @@ final class InspectCommand implements Callable<Integer> {
 
   private void printTable(PrintWriter out, CheckpointReader reader) {
     long totalBytes = 0;
-    TextTable table = new TextTable("name", "dtype", "shape", "size", "bytes").rightAligned(3, 4);
+    boolean anySliced = reader.variables().values().stream().anyMatch(VariableInfo::sliced);
+    TextTable table = anySliced
+        ? new TextTable("name", "dtype", "shape", "size", "bytes", "").rightAligned(3, 4)
+        : new TextTable("name", "dtype", "shape", "size", "bytes").rightAligned(3, 4);
     for (VariableInfo v : reader.variables().values()) {
       String[] typeAndShape = v.describe().split(" ", 2);
-      table.row(v.name(), typeAndShape[0], typeAndShape[1], elements(v), v.size());
+      if (anySliced) {
+        table.row(v.name(), typeAndShape[0], typeAndShape[1], elements(v), v.size(), slicedNote(v));
+      } else {
+        table.row(v.name(), typeAndShape[0], typeAndShape[1], elements(v), v.size());
+      }
       totalBytes += v.size();
     }
     out.printf(
@@ -90,6 +99,12 @@ final class InspectCommand implements Callable<Integer> {
         reader.numShards(),
         reader.numShards() == 1 ? "" : "s");
     out.print(table.render());
+  }
+
+  /** {@code "sliced: 3 parts"} for a partitioned variable, else nothing. */
+  private static String slicedNote(VariableInfo v) {
+    int parts = v.slices().size();
+    return parts == 0 ? "" : "sliced: " + parts + (parts == 1 ? " part" : " parts");
   }
 
   private static long elements(VariableInfo v) {
@@ -104,7 +119,16 @@ final class InspectCommand implements Callable<Integer> {
               + reader.variables().keySet());
     }
     try (Tensor t = reader.read(tensor)) {
-      out.printf("%s  %s  (%d values)%n", info.name(), info.describe(), elements(info));
+      String sliced = info.sliced() ? ", " + slicedNote(info) : "";
+      if (t instanceof TString s && info.shape().numDimensions() == 0 && tensor.equals(ObjectGraphText.KEY)) {
+        String tree = ObjectGraphText.format(s.asBytes().getObject());
+        if (tree != null) {
+          out.printf("%s  %s  (a TF2 object graph)%n", info.name(), info.describe());
+          out.print(tree);
+          return;
+        }
+      }
+      out.printf("%s  %s  (%d values%s)%n", info.name(), info.describe(), elements(info), sliced);
       out.println(TensorText.format(t, maxValues));
     }
   }

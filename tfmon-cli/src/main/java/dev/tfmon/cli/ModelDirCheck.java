@@ -2,25 +2,21 @@ package dev.tfmon.cli;
 
 import dev.tfmon.checkpoint.CheckpointReader;
 import dev.tfmon.checkpoint.Checkpoints;
-import dev.tfmon.checkpoint.VariableInfo;
+import dev.tfmon.checkpoint.RestoreMismatch;
 import dev.tfmon.errors.TensorFlowStatusException;
-import dev.tfmon.graph.DataTypes;
 import dev.tfmon.runtime.Scalars;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.proto.DataType;
 
 /**
  * Looks at a model directory before training touches it: the checkpoint it would resume from, and
- * whether that checkpoint holds this graph's variables. A mismatch fails here, naming the
- * variables, before any file in the directory is written.
+ * whether that checkpoint holds what the graph's saver restores ({@link Checkpoints#mismatches},
+ * slices of partitioned variables included). A mismatch fails here, naming the variables, before
+ * any file in the directory is written.
  */
 final class ModelDirCheck {
   private ModelDirCheck() {}
@@ -54,20 +50,10 @@ final class ModelDirCheck {
     List<String> problems = new ArrayList<>();
     long step = 0;
     try (CheckpointReader reader = CheckpointReader.open(prefix)) {
-      for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
-        GraphOperation op = it.next();
-        if (!op.type().equals("VariableV2")) {
-          continue;
-        }
-        DataType dtype = DataTypes.base(op.output(0).dataType());
-        Shape shape = op.output(0).shape();
-        VariableInfo stored = reader.variables().get(op.name());
-        String here = new VariableInfo(op.name(), dtype, shape, 0, 0, 0, 0).describe();
-        if (stored == null) {
-          problems.add(op.name() + " (" + here + ") is missing there");
-        } else if (stored.dataType() != dtype || !stored.shape().equals(shape)) {
-          problems.add(op.name() + " is " + stored.describe() + " there but " + here + " here");
-        }
+      for (RestoreMismatch m : Checkpoints.mismatches(graph, reader)) {
+        problems.add(m.missing()
+            ? m.key() + " (" + m.expected() + ") is missing there"
+            : m.key() + " is " + m.found() + " there but " + m.expected() + " here");
       }
       if (reader.has("global_step")) {
         try (var t = reader.read("global_step")) {

@@ -7,8 +7,12 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -19,8 +23,9 @@ import org.tensorflow.proto.BundleHeaderProto;
 /**
  * The {@code .index} file of a V2 checkpoint: a LevelDB-style sorted table (data blocks, an index
  * block, a footer ending in a magic number) mapping each tensor name to its {@code
- * BundleEntryProto}, with key {@code ""} holding the {@code BundleHeaderProto}. Every block's
- * checksum is verified while parsing.
+ * BundleEntryProto}, with key {@code ""} holding the {@code BundleHeaderProto}. A partitioned tensor
+ * has an entry under its name listing its slices, and one entry per slice under a binary {@link
+ * SliceKey}. Every block's checksum is verified while parsing.
  */
 final class BundleIndex {
   private static final long TABLE_MAGIC = 0xdb4775248b80fb57L;
@@ -29,13 +34,23 @@ final class BundleIndex {
 
   final Path file;
   final BundleHeaderProto header;
-  /** Entries by tensor name, in the table's (sorted) order. */
+  /** Entries by tensor name, in the table's (sorted) order; a sliced tensor's entry holds no data. */
   final Map<String, BundleEntryProto> entries;
+  /** The stored slices of each sliced tensor, by the tensor's name. */
+  final Map<String, List<StoredSlice>> slices;
 
-  private BundleIndex(Path file, BundleHeaderProto header, Map<String, BundleEntryProto> entries) {
+  /** One stored slice: where it is and its own entry (dtype, slice shape, shard, offset, CRC). */
+  record StoredSlice(TensorSlice slice, BundleEntryProto entry) {}
+
+  private BundleIndex(
+      Path file,
+      BundleHeaderProto header,
+      Map<String, BundleEntryProto> entries,
+      Map<String, List<StoredSlice>> slices) {
     this.file = file;
     this.header = header;
     this.entries = entries;
+    this.slices = slices;
   }
 
   /**
@@ -82,6 +97,7 @@ final class BundleIndex {
     long indexOffset = f.varint();
     long indexSize = f.varint();
     Map<String, BundleEntryProto> entries = new LinkedHashMap<>();
+    Map<String, List<StoredSlice>> slices = new LinkedHashMap<>();
     BundleHeaderProto header = null;
     Reader indexBlock = block(file, bytes, indexOffset, indexSize, "index block");
     for (byte[][] kv : entries(file, indexBlock, "index block")) {
@@ -90,11 +106,14 @@ final class BundleIndex {
       long size = handle.varint();
       Reader data = block(file, bytes, offset, size, "data block at offset " + offset);
       for (byte[][] e : entries(file, data, "data block at offset " + offset)) {
-        String key = new String(e[0], java.nio.charset.StandardCharsets.UTF_8);
-        if (key.isEmpty()) {
+        if (e[0].length == 0) {
           header = BundleHeaderProto.parseFrom(e[1]);
+        } else if (SliceKey.isSliceKey(e[0])) {
+          SliceKey key = sliceKey(file, e[0]);
+          slices.computeIfAbsent(key.name(), n -> new ArrayList<>())
+              .add(new StoredSlice(key.slice(), BundleEntryProto.parseFrom(e[1])));
         } else {
-          entries.put(key, BundleEntryProto.parseFrom(e[1]));
+          entries.put(new String(e[0], StandardCharsets.UTF_8), BundleEntryProto.parseFrom(e[1]));
         }
       }
     }
@@ -105,14 +124,33 @@ final class BundleIndex {
       throw corrupt(file, "its tensors are big-endian, which tfmon cannot read");
     }
     for (Map.Entry<String, BundleEntryProto> e : entries.entrySet()) {
-      int shard = e.getValue().getShardId();
-      if (shard < 0 || shard >= header.getNumShards()) {
-        throw corrupt(
-            file,
-            "entry '" + e.getKey() + "' names shard " + shard + " of " + header.getNumShards());
+      checkShard(file, header, "entry '" + e.getKey() + "'", e.getValue());
+    }
+    for (Map.Entry<String, List<StoredSlice>> e : slices.entrySet()) {
+      BundleEntryProto full = entries.get(e.getKey());
+      if (full == null || full.getSlicesCount() == 0) {
+        throw corrupt(file, "it stores slices of '" + e.getKey() + "' but no sliced entry of that name");
+      }
+      for (StoredSlice s : e.getValue()) {
+        checkShard(file, header, "slice " + s.slice() + " of '" + e.getKey() + "'", s.entry());
       }
     }
-    return new BundleIndex(file, header, entries);
+    return new BundleIndex(file, header, entries, slices);
+  }
+
+  private static void checkShard(Path file, BundleHeaderProto header, String what, BundleEntryProto entry) {
+    int shard = entry.getShardId();
+    if (shard < 0 || shard >= header.getNumShards()) {
+      throw corrupt(file, what + " names shard " + shard + " of " + header.getNumShards());
+    }
+  }
+
+  private static SliceKey sliceKey(Path file, byte[] key) {
+    try {
+      return SliceKey.decode(key);
+    } catch (IllegalArgumentException e) {
+      throw corrupt(file, "key " + HexFormat.of().formatHex(key) + " is not a valid slice key: " + e.getMessage());
+    }
   }
 
   /** The data file of shard {@code shard}: {@code prefix.data-00000-of-00002}. */

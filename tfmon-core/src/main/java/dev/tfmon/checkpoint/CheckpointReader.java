@@ -1,10 +1,11 @@
 package dev.tfmon.checkpoint;
 
 import dev.tfmon.errors.DataLossException;
+import dev.tfmon.errors.InvalidArgumentException;
 import dev.tfmon.errors.NotFoundException;
 import dev.tfmon.errors.OutOfRangeException;
 import dev.tfmon.errors.UnimplementedException;
-import dev.tfmon.runtime.RawTensors;
+import dev.tfmon.runtime.HostTensors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,8 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -39,7 +43,9 @@ import org.tensorflow.types.TString;
  * }</pre>
  *
  * <p>Opening parses the whole index (checking every block checksum); data files are opened on
- * demand. Sliced (partitioned) tensors are listed but cannot be read.
+ * demand. A partitioned variable (Python's {@code fixed_size_partitioner}, saved as slices of one
+ * full tensor) is listed once with its full shape and its {@link VariableInfo#slices()}; {@link
+ * #read} assembles it whole and {@link #readSlice} reads any box of it.
  */
 public final class CheckpointReader implements AutoCloseable {
   private final String prefix;
@@ -50,19 +56,30 @@ public final class CheckpointReader implements AutoCloseable {
     this.prefix = prefix;
     this.index = index;
     Map<String, VariableInfo> vars = new LinkedHashMap<>();
-    index.entries.forEach(
-        (name, e) ->
-            vars.put(
-                name,
-                new VariableInfo(
-                    name,
-                    e.getDtype(),
-                    shapeOf(e.getShape()),
-                    e.getShardId(),
-                    e.getOffset(),
-                    e.getSize(),
-                    e.getCrc32C())));
+    index.entries.forEach((name, e) -> vars.put(name, describe(name, e)));
     this.variables = Collections.unmodifiableMap(vars);
+  }
+
+  private VariableInfo describe(String name, BundleEntryProto e) {
+    if (e.getSlicesCount() == 0) {
+      return new VariableInfo(
+          name, e.getDtype(), shapeOf(e.getShape()), e.getShardId(), e.getOffset(), e.getSize(), e.getCrc32C());
+    }
+    List<TensorSlice> slices = new ArrayList<>();
+    for (var proto : e.getSlicesList()) {
+      try {
+        slices.add(TensorSlice.fromProto(proto));
+      } catch (IllegalArgumentException bad) {
+        throw new DataLossException(
+            "checkpoint index " + index.file + " is corrupt: tensor '" + name + "' lists a bad slice: " + bad.getMessage(),
+            bad);
+      }
+    }
+    long size = 0;
+    for (BundleIndex.StoredSlice stored : index.slices.getOrDefault(name, List.of())) {
+      size += stored.entry().getSize();
+    }
+    return new VariableInfo(name, e.getDtype(), shapeOf(e.getShape()), -1, -1, size, 0, slices);
   }
 
   /**
@@ -88,7 +105,7 @@ public final class CheckpointReader implements AutoCloseable {
     return index.header.getNumShards();
   }
 
-  /** Every stored tensor by name, in sorted name order. */
+  /** Every stored tensor by name, in sorted name order; a sliced tensor appears once, whole. */
   public Map<String, VariableInfo> variables() {
     return variables;
   }
@@ -99,39 +116,142 @@ public final class CheckpointReader implements AutoCloseable {
   }
 
   /**
-   * Reads tensor {@code name}; the caller owns (and closes) the returned tensor.
+   * Reads tensor {@code name}, assembling a sliced tensor from its slices; the caller owns (and
+   * closes) the returned tensor.
    *
    * @throws NotFoundException if the checkpoint has no such tensor, or its data file is missing
    * @throws OutOfRangeException if the data file is shorter than the index says
-   * @throws DataLossException naming the variable and file, if the bytes fail their CRC32C
+   * @throws DataLossException naming the variable and file, if the bytes fail their CRC32C, or a
+   *     sliced tensor's slices overlap or are missing
+   * @throws InvalidArgumentException if the stored slices do not cover the whole tensor
    */
   public Tensor read(String name) {
     VariableInfo info = info(name);
-    BundleEntryProto entry = index.entries.get(name);
-    if (entry.getSlicesCount() > 0) {
-      throw new UnimplementedException(
-          "tensor '" + name + "' in " + prefix + " is stored in slices, which tfmon cannot read");
+    if (!info.sliced()) {
+      byte[] bytes = readAndCheck(info);
+      if (info.dataType() == DataType.DT_STRING) {
+        return strings(info.shape(), stringElements(info, bytes));
+      }
+      return HostTensors.fromBytes(info.dataType(), info.shape(), bytes);
     }
-    byte[] bytes = readAndCheck(info);
-    if (info.dataType() == DataType.DT_STRING) {
-      return strings(info, bytes);
-    }
-    return RawTensors.fromBytes(info.dataType(), info.shape(), bytes);
+    return readSlice(name, TensorSlice.full(info.shape().numDimensions()));
   }
 
   /**
-   * Checks the whole checkpoint: every data file exists and is as long as the index implies, and
-   * every tensor's bytes match their CRC32C.
+   * Reads the box {@code slice} of tensor {@code name} (e.g. one stored slice of a partitioned
+   * variable, or any part of a tensor stored whole), copying from every stored slice it overlaps.
+   *
+   * @throws IllegalArgumentException naming both, if the slice does not fit the tensor's shape
+   * @throws InvalidArgumentException if the stored slices do not cover {@code slice}
+   * @throws DataLossException as {@link #read}
+   */
+  public Tensor readSlice(String name, TensorSlice slice) {
+    VariableInfo info = info(name);
+    Shape full = info.shape();
+    if (!slice.fitsIn(full)) {
+      throw new IllegalArgumentException(
+          "slice " + slice + " does not fit tensor '" + name + "' of shape " + shapeText(full));
+    }
+    List<Chunk> chunks = chunks(info);
+    Shape outShape = slice.shapeIn(full);
+    boolean strings = info.dataType() == DataType.DT_STRING;
+    int elementSize = strings ? 0 : HostTensors.elementSize(info.dataType());
+    long count = outShape.size();
+    if (count * Math.max(elementSize, 1) > Integer.MAX_VALUE - 16) {
+      throw new UnimplementedException(
+          "slice " + slice + " of '" + name + "' has " + count + " elements, more than one Java array holds");
+    }
+    byte[] out = new byte[(int) count * elementSize];
+    byte[][] outStrings = strings ? new byte[(int) count][] : null;
+    long covered = 0;
+    for (Chunk chunk : chunks) {
+      if (chunk.slice().overlap(slice, full) == 0) {
+        continue;
+      }
+      byte[] bytes = readAndCheck(chunk.info());
+      Object source = strings ? stringElements(chunk.info(), bytes) : bytes;
+      covered += SliceCopy.copy(full, chunk.slice(), source, slice, strings ? outStrings : out, elementSize);
+    }
+    if (covered != count) {
+      throw new InvalidArgumentException(
+          "the stored slices of '" + name + "' in " + prefix + " (" + info.slices() + ") cover " + covered + " of the "
+              + count + " elements of slice " + slice);
+    }
+    return strings ? strings(outShape, outStrings) : HostTensors.fromBytes(info.dataType(), outShape, out);
+  }
+
+  /**
+   * True if tensor {@code name} is stored and its stored slices (or the whole tensor) contain every
+   * element of {@code slice}. Reads only the index.
+   */
+  public boolean covers(String name, TensorSlice slice) {
+    VariableInfo info = variables.get(name);
+    if (info == null || !slice.fitsIn(info.shape())) {
+      return false;
+    }
+    if (!info.sliced()) {
+      return true;
+    }
+    long covered = 0;
+    for (TensorSlice stored : info.slices()) {
+      covered += stored.overlap(slice, info.shape());
+    }
+    // stored slices never overlap in a bundle TensorFlow wrote (read() checks), so the sum is exact
+    return covered == slice.shapeIn(info.shape()).size();
+  }
+
+  /** A tensor's stored pieces: itself when whole, its checked slices when sliced. */
+  private List<Chunk> chunks(VariableInfo info) {
+    if (!info.sliced()) {
+      return List.of(new Chunk(TensorSlice.full(info.shape().numDimensions()), info));
+    }
+    Map<TensorSlice, BundleIndex.StoredSlice> stored = new LinkedHashMap<>();
+    for (BundleIndex.StoredSlice s : index.slices.getOrDefault(info.name(), List.of())) {
+      stored.put(s.slice(), s);
+    }
+    List<Chunk> out = new ArrayList<>();
+    for (TensorSlice listed : info.slices()) {
+      BundleIndex.StoredSlice s = stored.get(listed);
+      if (s == null) {
+        throw new DataLossException(
+            "slice " + listed + " of '" + info.name() + "' is listed in " + index.file + " but not stored there");
+      }
+      BundleEntryProto e = s.entry();
+      Shape shape = shapeOf(e.getShape());
+      if (!listed.fitsIn(info.shape()) || !shape.equals(listed.shapeIn(info.shape())) || e.getDtype() != info.dataType()) {
+        throw new DataLossException(
+            "slice " + listed + " of '" + info.name() + "' " + shapeText(info.shape()) + " in " + index.file
+                + " is stored as " + typeName(e.getDtype()) + " " + shapeText(shape) + ", which does not fit");
+      }
+      for (Chunk earlier : out) {
+        if (earlier.slice().overlap(listed, info.shape()) > 0) {
+          throw new DataLossException(
+              "slices " + earlier.slice() + " and " + listed + " of '" + info.name() + "' in " + index.file + " overlap");
+        }
+      }
+      String label = info.name() + "[" + listed + "]";
+      out.add(new Chunk(listed, new VariableInfo(
+          label, e.getDtype(), shape, e.getShardId(), e.getOffset(), e.getSize(), e.getCrc32C())));
+    }
+    return out;
+  }
+
+  private record Chunk(TensorSlice slice, VariableInfo info) {}
+
+  /**
+   * Checks the whole checkpoint: every data file exists and is as long as the index implies, every
+   * tensor's (and every slice's) bytes match their CRC32C, and the slices of each partitioned
+   * tensor fit together without overlapping.
    *
    * @throws NotFoundException if a data file is missing
    * @throws OutOfRangeException if a data file is too short
-   * @throws DataLossException if a checksum fails
+   * @throws DataLossException if a checksum fails or slices do not fit
    */
   public void verify() {
     verifyLengths();
     for (VariableInfo info : variables.values()) {
-      if (index.entries.get(info.name()).getSlicesCount() == 0) {
-        readAndCheck(info);
+      for (Chunk chunk : chunks(info)) {
+        readAndCheck(chunk.info());
       }
     }
   }
@@ -140,7 +260,10 @@ public final class CheckpointReader implements AutoCloseable {
   public void verifyLengths() {
     long[] needed = new long[numShards()];
     for (VariableInfo v : variables.values()) {
-      needed[v.shardId()] = Math.max(needed[v.shardId()], v.offset() + v.size());
+      for (Chunk chunk : chunks(v)) {
+        VariableInfo c = chunk.info();
+        needed[c.shardId()] = Math.max(needed[c.shardId()], c.offset() + c.size());
+      }
     }
     for (int shard = 0; shard < needed.length; shard++) {
       Path file = BundleIndex.dataFile(prefix, shard, numShards());
@@ -271,34 +394,37 @@ public final class CheckpointReader implements AutoCloseable {
     return pos;
   }
 
-  private static TString strings(VariableInfo info, byte[] bytes) {
+  /** The elements of a stored string tensor, row-major. */
+  private static byte[][] stringElements(VariableInfo info, byte[] bytes) {
     long[] lengths = new long[(int) info.shape().size()];
     int pos = parseLengths(info, bytes, lengths) + 4;
-    NdArray<byte[]> values = NdArrays.ofObjects(byte[].class, info.shape());
-    long[] flat = new long[1];
+    byte[][] out = new byte[lengths.length][];
     for (int i = 0; i < lengths.length; i++) {
-      int len = (int) lengths[i];
-      if (pos + len > bytes.length) {
+      if (lengths[i] > bytes.length - pos) {
         throw new DataLossException("string tensor '" + info.name() + "' is truncated");
       }
-      byte[] element = java.util.Arrays.copyOfRange(bytes, pos, pos + len);
-      pos += len;
-      if (info.shape().numDimensions() == 0) {
-        values.setObject(element);
-      } else {
-        values.setObject(element, coordinates(info.shape(), i, flat));
+      out[i] = Arrays.copyOfRange(bytes, pos, pos + (int) lengths[i]);
+      pos += (int) lengths[i];
+    }
+    return out;
+  }
+
+  private static TString strings(Shape shape, byte[][] elements) {
+    NdArray<byte[]> values = NdArrays.ofObjects(byte[].class, shape);
+    if (shape.numDimensions() == 0) {
+      values.setObject(elements[0]);
+    } else {
+      long[] coordinates = new long[shape.numDimensions()];
+      for (int i = 0; i < elements.length; i++) {
+        long flat = i;
+        for (int d = coordinates.length - 1; d >= 0; d--) {
+          coordinates[d] = flat % shape.get(d);
+          flat /= shape.get(d);
+        }
+        values.setObject(elements[i], coordinates);
       }
     }
     return TString.tensorOfBytes(values);
-  }
-
-  private static long[] coordinates(Shape shape, long flatIndex, long[] unused) {
-    long[] c = new long[shape.numDimensions()];
-    for (int d = c.length - 1; d >= 0; d--) {
-      c[d] = flatIndex % shape.get(d);
-      flatIndex /= shape.get(d);
-    }
-    return c;
   }
 
   static Shape shapeOf(TensorShapeProto proto) {

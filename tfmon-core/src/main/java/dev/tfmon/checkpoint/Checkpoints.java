@@ -10,16 +10,24 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 
 /**
  * The checkpoint state file ({@code <dir>/checkpoint}) and checkpoint files on disk, as TensorFlow
@@ -38,6 +46,16 @@ public final class Checkpoints {
   private static final Pattern SHARD_SUFFIX = Pattern.compile("-[\\d?]+-of-\\d+$");
   private static final Pattern DATA_FILE = Pattern.compile("\\.data-\\d{5}-of-\\d{5}$");
   private static final Pattern STEP = Pattern.compile("-(\\d+)$");
+  private static final Set<String> RELOCATIONS_LOGGED = ConcurrentHashMap.newKeySet();
+  /** Fingerprints of checkpoints that verified, so a start-up verifies each only once. */
+  private static final Map<String, Boolean> VERIFIED =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > 64;
+            }
+          });
 
   private Checkpoints() {}
 
@@ -93,13 +111,46 @@ public final class Checkpoints {
           "Invalid checkpoint state loaded from " + dir + ": " + file + " names no model_checkpoint_path");
     }
     List<String> all = new ArrayList<>();
-    raw.allModelCheckpointPaths().forEach(p -> all.add(join(dir, p)));
+    raw.allModelCheckpointPaths().forEach(p -> all.add(locate(dir, p, file)));
     return Optional.of(
         new CheckpointState(
-            join(dir, raw.modelCheckpointPath()),
+            locate(dir, raw.modelCheckpointPath(), file),
             all,
             raw.allModelCheckpointTimestamps(),
             raw.lastPreservedTimestamp()));
+  }
+
+  /**
+   * A state-file path as a usable path: a relative one joined onto {@code dir}; an absolute one
+   * outside {@code dir} that no longer exists replaced by a checkpoint of the same name beside the
+   * state file, if there is one (the directory was copied or moved from where it was written with
+   * absolute paths). The replacement is logged once per state file and path.
+   */
+  private static String locate(Path dir, String p, Path stateFile) {
+    Path path = Path.of(p);
+    if (!path.isAbsolute()) {
+      return dir.resolve(p).toString();
+    }
+    Path parent = path.getParent();
+    if (parent == null || checkpointExists(p)) {
+      return p;
+    }
+    Path home = dir.toAbsolutePath().normalize();
+    if (parent.normalize().equals(home)) {
+      return p;
+    }
+    Path local = dir.resolve(path.getFileName());
+    if (!checkpointExists(local.toString())) {
+      return p;
+    }
+    if (RELOCATIONS_LOGGED.add(stateFile.toAbsolutePath().normalize() + "\n" + p)) {
+      LOG.warn(
+          "{} names {}, which does not exist; using {} beside it instead (the directory was copied or moved)",
+          stateFile,
+          p,
+          local);
+    }
+    return local.toString();
   }
 
   /**
@@ -157,7 +208,8 @@ public final class Checkpoints {
    * Writes the state file {@code saveDir/checkpoint} atomically (TensorFlow's {@code
    * update_checkpoint_state_internal}).
    *
-   * @param saveRelativePaths rewrite absolute paths relative to {@code saveDir} first
+   * @param saveRelativePaths write absolute paths of checkpoints inside {@code saveDir} relative to
+   *     it (paths elsewhere stay absolute, so they still point to the same files after a copy)
    * @throws IllegalArgumentException if the state file would overwrite the checkpoint itself
    * @throws UncheckedIOException if the file cannot be written
    */
@@ -168,24 +220,37 @@ public final class Checkpoints {
       List<Double> timestamps,
       double lastPreserved,
       boolean saveRelativePaths) {
+    return updateCheckpointState(saveDir, modelPath, allPaths, timestamps, lastPreserved, saveRelativePaths, false);
+  }
+
+  /**
+   * {@link #updateCheckpointState(Path, String, List, List, double, boolean)}, where {@code
+   * prefixOnly} says the checkpoint is a V2 prefix whose files all carry a suffix, so a prefix named
+   * like the state file does not collide with it.
+   */
+  static CheckpointState updateCheckpointState(
+      Path saveDir,
+      String modelPath,
+      List<String> allPaths,
+      List<Double> timestamps,
+      double lastPreserved,
+      boolean saveRelativePaths,
+      boolean prefixOnly) {
     String model = modelPath;
     List<String> all = allPaths == null ? null : new ArrayList<>(allPaths);
     if (saveRelativePaths) {
       Path absDir = saveDir.toAbsolutePath().normalize();
-      if (Path.of(model).isAbsolute()) {
-        model = absDir.relativize(Path.of(model).normalize()).toString();
-      }
+      model = insideAsRelative(absDir, model);
       if (all != null) {
-        all.replaceAll(
-            p -> Path.of(p).isAbsolute() ? absDir.relativize(Path.of(p).normalize()).toString() : p);
+        all.replaceAll(p -> insideAsRelative(absDir, p));
       }
     }
     CheckpointState state = generateCheckpointState(saveDir, model, all, timestamps, lastPreserved);
     Path file = saveDir.resolve(STATE_FILE);
-    if (file.toAbsolutePath().normalize().equals(Path.of(modelPath).toAbsolutePath().normalize())) {
+    if (!prefixOnly
+        && file.toAbsolutePath().normalize().equals(Path.of(modelPath).toAbsolutePath().normalize())) {
       throw new IllegalArgumentException(
-          "Save path '" + modelPath + "' conflicts with path used for checkpoint state. Please use a"
-              + " different save path.");
+          "checkpoint path '" + modelPath + "' is the state file's own path; save the checkpoint under another name");
     }
     try {
       StateFile.writeAtomically(file, state);
@@ -193,6 +258,15 @@ public final class Checkpoints {
       throw new UncheckedIOException("cannot write checkpoint state file " + file + ": " + e, e);
     }
     return state;
+  }
+
+  private static String insideAsRelative(Path absDir, String p) {
+    Path path = Path.of(p);
+    if (!path.isAbsolute()) {
+      return p;
+    }
+    Path normal = path.normalize();
+    return normal.startsWith(absDir) && !normal.equals(absDir) ? absDir.relativize(normal).toString() : p;
   }
 
   /** True if {@code prefix.index} (V2) or the file {@code prefix} (V1) exists. */
@@ -293,7 +367,7 @@ public final class Checkpoints {
     List<String> failures = new ArrayList<>();
     for (String prefix : candidates) {
       try (CheckpointReader reader = CheckpointReader.open(prefix)) {
-        reader.verify();
+        verifyOnce(reader);
         if (!failures.isEmpty()) {
           warnOnce("restoring " + prefix + " instead of the newer, damaged checkpoint(s) " + failures);
         }
@@ -323,6 +397,56 @@ public final class Checkpoints {
   }
 
   private static final Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Verifies a checkpoint unless the same files (by name, size, modification time and inode)
+   * verified before in this process: the CLI's start-up check and the session's restore both ask
+   * for the newest restorable checkpoint, and reading every byte twice gains nothing.
+   */
+  private static void verifyOnce(CheckpointReader reader) {
+    String fingerprint;
+    try {
+      fingerprint = CheckpointFiles.fingerprint(reader.prefix(), reader.numShards());
+    } catch (IOException e) {
+      reader.verify(); // a file is missing or unreadable: let verify() say which, in its words
+      return;
+    }
+    if (VERIFIED.containsKey(fingerprint)) {
+      return;
+    }
+    reader.verify();
+    VERIFIED.put(fingerprint, Boolean.TRUE);
+  }
+
+  /**
+   * What would not restore if {@code graph}'s saver restored checkpoint {@code prefix}: every
+   * tensor its RestoreV2 ops read that is missing, or stored with another dtype, shape or slicing,
+   * in the order the graph's variables were created. A graph without a saver is compared as a
+   * default {@link Saver} would save it (every global variable, whole). Reads only the index.
+   *
+   * @throws dev.tfmon.errors.NotFoundException if the checkpoint's index does not exist
+   * @throws DataLossException if the index is damaged
+   */
+  public static List<RestoreMismatch> mismatches(Graph graph, String prefix) {
+    try (CheckpointReader reader = CheckpointReader.open(prefix)) {
+      return mismatches(graph, reader);
+    }
+  }
+
+  /** {@link #mismatches(Graph, String)} for a checkpoint already open. */
+  public static List<RestoreMismatch> mismatches(Graph graph, CheckpointReader reader) {
+    Objects.requireNonNull(graph, "graph");
+    List<RestoreMismatch> found = new ArrayList<>(RestoreCheck.ofGraph(graph).mismatches(reader));
+    if (found.size() > 1) {
+      Map<String, Integer> order = new HashMap<>();
+      int i = 0;
+      for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
+        order.put(it.next().name(), i++);
+      }
+      found.sort(Comparator.comparingInt(m -> order.getOrDefault(m.variable(), Integer.MAX_VALUE)));
+    }
+    return found;
+  }
 
   /** Prefixes of the {@code *.index} files in {@code dir}, newest first. */
   static List<String> listCheckpoints(Path dir) {
@@ -357,10 +481,6 @@ public final class Checkpoints {
   private static long stepOrMinus1(String prefix) {
     Matcher m = STEP.matcher(prefix);
     return m.find() ? Long.parseLong(m.group(1)) : -1;
-  }
-
-  private static String join(Path dir, String p) {
-    return Path.of(p).isAbsolute() ? p : dir.resolve(p).toString();
   }
 
   private static String relativeTo(Path saveDir, String p) {

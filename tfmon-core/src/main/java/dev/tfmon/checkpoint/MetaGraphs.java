@@ -5,11 +5,9 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -56,22 +54,10 @@ public final class MetaGraphs {
     if (saver != null) {
       meta.setSaverDef(saver.saverDef());
     }
-    Path temp = metaFile.resolveSibling(metaFile.getFileName() + ".tmp" + System.nanoTime());
     try {
-      Files.write(temp, meta.build().toByteArray());
-      try {
-        Files.move(temp, metaFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, metaFile, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.write(metaFile, meta.build().toByteArray());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write MetaGraph " + metaFile + ": " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException ignored) {
-        // best effort: the temporary name is unique, a leftover does no harm
-      }
     }
   }
 

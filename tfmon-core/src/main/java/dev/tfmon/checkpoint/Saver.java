@@ -3,42 +3,24 @@ package dev.tfmon.checkpoint;
 import dev.tfmon.errors.InvalidArgumentException;
 import dev.tfmon.errors.NotFoundException;
 import dev.tfmon.errors.TensorFlowStatusException;
-import dev.tfmon.graph.CollectionKeys;
-import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.RunnableSession;
-import dev.tfmon.runtime.Runner;
+import dev.tfmon.runtime.RunResult;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Tensor;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SaverDef;
 import org.tensorflow.types.TString;
 
@@ -46,9 +28,10 @@ import org.tensorflow.types.TString;
  * Saves and restores a graph's variables as TensorFlow V2 checkpoints ({@code prefix.index} and
  * {@code prefix.data-NNNNN-of-MMMMM}), like TensorFlow 1.x's {@code tf.train.Saver}: the bytes are
  * written and read by TensorFlow's SaveV2, RestoreV2 and MergeV2Checkpoints kernels, run through
- * ops this saver adds under name scope {@code save}. Each save also updates the {@code checkpoint}
- * state file (atomically), deletes checkpoints beyond {@code maxToKeep}, and writes the MetaGraph
- * to {@code prefix.meta}.
+ * ops this saver adds under name scope {@code save} (or an imported {@code SaverDef} names). Each
+ * save also updates the {@code checkpoint} state file (atomically, naming checkpoints of its own
+ * directory by relative paths), deletes checkpoints beyond {@code maxToKeep} and orphans a killed
+ * save left, and writes the MetaGraph to {@code prefix.meta}.
  *
  * <pre>{@code
  * Saver saver = Saver.builder(graph).maxToKeep(3).build();
@@ -61,8 +44,6 @@ import org.tensorflow.types.TString;
  * #close()} finishes a save in flight. Thread-safe.
  */
 public final class Saver implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Saver.class);
-
   private final Graph graph;
   private final SaverDef saverDef;
   private final List<SaveTarget> targets;
@@ -73,35 +54,17 @@ public final class Saver implements AutoCloseable {
   private final boolean padStepNumber;
   private final boolean writeMetaGraph;
   private final boolean asyncSave;
-  private final boolean recoverFromStateFile;
-  private final Clock clock;
   private final String scopeName;
+  private final Retention retention;
 
-  /** Kept checkpoints (path and save time in seconds), oldest first. */
-  private final List<Kept> lastCheckpoints = new ArrayList<>();
-  private final Deque<Kept> toDelete = new ArrayDeque<>();
-  private double nextCheckpointTime;
-  private final Set<Path> recoveredDirs = new HashSet<>();
-  private Map<String, Expected> expected;
+  private RestoreCheck restoreCheck;
+  /** Fingerprints of checkpoints already found to fit this saver's variables. */
+  private final Set<String> checkedCheckpoints = new HashSet<>();
 
-  private ExecutorService writer;
-  private Future<String> inFlight;
-  private List<Output<?>> snapshotCopies;
-  private Output<?> snapshotSaveTensor;
-  private Map<SaveTarget, Output<?>> snapshotInputs;
+  private final SnapshotSaves snapshots;
   private boolean closed;
-  private final Object asyncLock = new Object();
 
-  private record Kept(String path, double time) {}
-
-  private record Expected(DataType dtype, Shape shape) {}
-
-  private Saver(
-      Graph graph,
-      SaverDef def,
-      List<SaveTarget> targets,
-      String scopeName,
-      Builder b) {
+  private Saver(Graph graph, SaverDef def, List<SaveTarget> targets, String scopeName, Builder b) {
     this.graph = graph;
     this.saverDef = def;
     this.targets = List.copyOf(targets);
@@ -113,9 +76,9 @@ public final class Saver implements AutoCloseable {
     this.padStepNumber = b.padStepNumber;
     this.writeMetaGraph = b.writeMetaGraph;
     this.asyncSave = b.asyncSave;
-    this.recoverFromStateFile = b.recoverFromStateFile;
-    this.clock = b.clock;
-    this.nextCheckpointTime = now() + def.getKeepCheckpointEveryNHours() * 3600.0;
+    this.snapshots = new SnapshotSaves(graph, scopeName, this.targets, filenameTensor, def.getSharded());
+    this.retention =
+        new Retention(def.getMaxToKeep(), def.getKeepCheckpointEveryNHours(), b.recoverFromStateFile, b.clock);
   }
 
   /** A builder for a saver over {@code graph}'s variables. */
@@ -130,21 +93,13 @@ public final class Saver implements AutoCloseable {
 
   /**
    * A saver that runs the ops an existing {@code SaverDef} names (from a MetaGraph imported from
-   * Python or Java), keeping its {@code max_to_keep} and {@code keep_checkpoint_every_n_hours}.
+   * Python or Java), keeping its {@code max_to_keep} and {@code keep_checkpoint_every_n_hours}; the
+   * same as {@code builder(graph).saverDef(def).build()}, which also takes the other settings.
    *
    * @throws IllegalArgumentException naming the tensor or op the graph lacks
    */
   public static Saver fromSaverDef(Graph graph, SaverDef def) {
-    Objects.requireNonNull(def, "def");
-    if (def.getVersion() != SaverDef.CheckpointFormatVersion.V2) {
-      throw new IllegalArgumentException(
-          "only V2 checkpoints are supported, but the SaverDef has version " + def.getVersion());
-    }
-    Builder b = builder(graph).maxToKeep(def.getMaxToKeep());
-    String scope = def.getRestoreOpName().contains("/")
-        ? def.getRestoreOpName().substring(0, def.getRestoreOpName().lastIndexOf('/'))
-        : "";
-    return new Saver(graph, def, List.of(), scope, b);
+    return builder(graph).saverDef(def).build();
   }
 
   /** The {@code SaverDef} describing this saver's ops (as exported into MetaGraphs). */
@@ -190,8 +145,8 @@ public final class Saver implements AutoCloseable {
    * @param globalStep appended as {@code -<step>} (8-digit zero padded with {@code
    *     padStepNumber}), or null for none
    * @return the checkpoint path, e.g. {@code /train/model.ckpt-100}
-   * @throws IllegalArgumentException if the parent directory cannot be created, or without a step
-   *     the prefix's file name is {@code checkpoint}
+   * @throws IllegalArgumentException if the parent directory cannot be created, or an unsharded
+   *     saver is given no step and a prefix whose file name is {@code checkpoint}
    * @throws TensorFlowStatusException the typed error if TensorFlow fails to write
    */
   public String save(RunnableSession session, String prefix, Long globalStep, boolean writeMetaGraph) {
@@ -208,7 +163,11 @@ public final class Saver implements AutoCloseable {
             ? prefix
             : prefix + "-" + (padStepNumber ? String.format("%08d", globalStep) : globalStep);
     Path dir = directoryOf(prefix);
-    if (globalStep == null && Path.of(prefix).getFileName().toString().equals(Checkpoints.STATE_FILE)) {
+    // Only an unsharded saver is refused, as in TensorFlow: a sharded one writes checkpoint.index
+    // and checkpoint.data-*, never a file named like the state file.
+    if (globalStep == null
+        && !saverDef.getSharded()
+        && Path.of(prefix).getFileName().toString().equals(Checkpoints.STATE_FILE)) {
       throw new IllegalArgumentException(
           "checkpoint prefix '" + prefix + "' collides with the state file 'checkpoint'; choose another name");
     }
@@ -221,10 +180,17 @@ public final class Saver implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("this saver is closed");
       }
-      cleanUpOnce(dir, prefix);
+      retention.beforeFirstSave(dir, Path.of(prefix).getFileName().toString());
     }
     if (asyncSave) {
-      return saveAsync(session, prefix, path, dir, writeMetaGraph);
+      return snapshots.submit(
+          session,
+          path,
+          written -> {
+            synchronized (this) {
+              afterWrite(written, prefix, dir, writeMetaGraph);
+            }
+          });
     }
     String written;
     try (TString name = TString.scalarOf(path);
@@ -232,7 +198,7 @@ public final class Saver implements AutoCloseable {
       written = ((TString) r.get(0)).getObject();
     }
     synchronized (this) {
-      afterWrite(written, dir, writeMetaGraph);
+      afterWrite(written, prefix, dir, writeMetaGraph);
     }
     return written;
   }
@@ -243,141 +209,42 @@ public final class Saver implements AutoCloseable {
    * @throws TensorFlowStatusException or another runtime exception if that save failed
    */
   public void awaitPendingSave() {
-    Future<String> pending;
-    synchronized (this) {
-      pending = inFlight;
-      inFlight = null;
-    }
-    if (pending == null) {
-      return;
-    }
-    try {
-      pending.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for a checkpoint save", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
-      }
-      throw new IllegalStateException("asynchronous checkpoint save failed: " + cause, cause);
-    }
+    snapshots.await();
   }
 
-  private String saveAsync(
-      RunnableSession session, String prefix, String path, Path dir, boolean writeMetaGraph) {
-    // one snapshot at a time: a second caller waits here rather than racing on inFlight
-    synchronized (asyncLock) {
-      return snapshotAndSubmit(session, path, dir, writeMetaGraph);
-    }
-  }
-
-  private String snapshotAndSubmit(
-      RunnableSession session, String path, Path dir, boolean writeMetaGraph) {
-    awaitPendingSave();
-    List<Tensor> snapshot = new ArrayList<>();
-    synchronized (this) {
-      buildSnapshotOps();
-    }
-    Runner fetchAll = session.runner();
-    snapshotCopiesList().forEach(fetchAll::fetch);
-    try (RunResult r = fetchAll.run()) {
-      for (int i = 0; i < r.size(); i++) {
-        snapshot.add(r.take(i));
-      }
-    }
-    synchronized (this) {
-      if (writer == null) {
-        writer =
-            Executors.newSingleThreadExecutor(
-                task -> {
-                  Thread t = new Thread(task, "tfmon-checkpoint-writer");
-                  t.setDaemon(true);
-                  return t;
-                });
-      }
-      inFlight =
-          writer.submit(
-              () -> {
-                try (TString name = TString.scalarOf(path)) {
-                  Runner runner = session.runner().feed(filenameTensor, name).fetch(snapshotSaveTensor);
-                  int i = 0;
-                  for (SaveTarget t : targets) {
-                    runner.feed(snapshotInputs.get(t), snapshot.get(i++));
-                  }
-                  String written;
-                  try (RunResult r = runner.run()) {
-                    written = ((TString) r.get(0)).getObject();
-                  }
-                  synchronized (Saver.this) {
-                    afterWrite(written, dir, writeMetaGraph);
-                  }
-                  return written;
-                } catch (RuntimeException e) {
-                  LOG.error("asynchronous save of {} failed: {}", path, e.getMessage());
-                  throw e;
-                } finally {
-                  snapshot.forEach(Tensor::close);
-                }
-              });
-    }
-    return path;
-  }
-
-  private List<Output<?>> snapshotCopiesList() {
-    synchronized (this) {
-      return snapshotCopies;
-    }
-  }
-
-  private void buildSnapshotOps() {
-    if (snapshotCopies != null) {
-      return;
-    }
-    SaveGraph ops = new SaveGraph(graph, scopeName);
-    snapshotCopies = ops.snapshotCopies(targets);
-    snapshotInputs = ops.snapshotPlaceholders(targets);
-    snapshotSaveTensor =
-        ops.buildSave(
-            (Output<TString>) (Output<?>) filenameTensor,
-            targets,
-            snapshotInputs::get,
-            saverDef.getSharded(),
-            "snapshot/");
-  }
-
-  /** Bookkeeping after the files of {@code path} exist: state file, retention, MetaGraph. */
-  private void afterWrite(String path, Path dir, boolean writeMetaGraph) {
-    recordLastCheckpoint(path);
-    List<Double> times = new ArrayList<>();
-    List<String> paths = new ArrayList<>();
-    for (Kept k : lastCheckpoints) {
-      paths.add(k.path());
-      times.add(k.time());
-    }
-    if (paths.isEmpty() || !paths.get(paths.size() - 1).equals(path)) {
-      times = List.of();
-    }
-    double preserved = nextCheckpointTime - saverDef.getKeepCheckpointEveryNHours() * 3600.0;
-    Checkpoints.updateCheckpointState(
-        dir, path, paths, times, Double.isFinite(preserved) ? preserved : 0, saveRelativePaths);
-    maybeDeleteOldCheckpoints();
+  /**
+   * Bookkeeping after the files of {@code path} exist: state file, retention (one expired checkpoint
+   * and any orphans), MetaGraph.
+   */
+  private void afterWrite(String path, String prefix, Path dir, boolean writeMetaGraph) {
+    Retention.Before before = Retention.Before.of(dir);
+    Retention.Listing listing = retention.record(path);
+    CheckpointState after =
+        Checkpoints.updateCheckpointState(
+            dir, path, listing.paths(), listing.times(), listing.lastPreserved(), saveRelativePaths,
+            saverDef.getSharded());
+    retention.deleteExpired();
+    CheckpointState resolved = Checkpoints.checkpointState(dir).orElse(after);
+    retention.deleteOrphans(dir, Path.of(prefix).getFileName().toString(), before, resolved);
     if (writeMetaGraph) {
       MetaGraphs.exportMetaGraph(graph, this, Path.of(Checkpoints.metaGraphFilename(path)));
     }
   }
 
   /**
-   * Restores every variable of this saver from {@code checkpointPath}. The checkpoint's contents
-   * are checked first, so a mismatch names every offending variable.
+   * Restores every variable of this saver from {@code checkpointPath}. TensorFlow's RestoreV2 runs
+   * first; only if it fails is the checkpoint's index compared with what this saver reads, so the
+   * error names every offending variable. (Resource variables accept a value of any shape, so for
+   * them the comparison also runs after a successful restore, once per checkpoint file.) A failed
+   * restore may leave some variables restored and others not: discard or re-initialize the session.
    *
    * @throws IllegalArgumentException if {@code checkpointPath} is null or no checkpoint
    * @throws NotFoundException if variables are missing from the checkpoint (all are named)
-   * @throws InvalidArgumentException if dtypes or shapes differ (each is named, with both values)
-   * @throws dev.tfmon.errors.DataLossException if the checkpoint's index is damaged
-   * @throws TensorFlowStatusException TensorFlow's typed error if RestoreV2 fails (e.g. {@code
-   *     OutOfRangeException} for a truncated data file)
+   * @throws InvalidArgumentException if dtypes, shapes or slices differ (each is named, with both
+   *     values)
+   * @throws TensorFlowStatusException TensorFlow's typed error if RestoreV2 fails otherwise (e.g.
+   *     {@code OutOfRangeException} for a truncated data file, {@code DataLossException} for a
+   *     damaged one)
    */
   public void restore(RunnableSession session, String checkpointPath) {
     Objects.requireNonNull(session, "session");
@@ -388,168 +255,77 @@ public final class Saver implements AutoCloseable {
       throw new IllegalArgumentException(
           "The passed save_path is not a valid checkpoint: " + checkpointPath);
     }
-    checkAgainst(checkpointPath);
     try (TString name = TString.scalarOf(checkpointPath)) {
       session.runner().feed(filenameTensor, name).addTarget(restoreOp).run().close();
     } catch (TensorFlowStatusException e) {
+      List<RestoreMismatch> mismatches;
+      try (CheckpointReader reader = CheckpointReader.open(checkpointPath)) {
+        mismatches = restoreCheck().mismatches(reader);
+      } catch (TensorFlowStatusException unreadable) {
+        mismatches = List.of();
+      }
+      if (!mismatches.isEmpty()) {
+        throw mismatchError(checkpointPath, mismatches, e);
+      }
       throw TensorFlowStatusException.of(
           e.code(),
           "Restoring from checkpoint " + checkpointPath + " failed: " + e.tensorflowMessage(),
           e);
     }
+    if (!restoreCheck().shapesEnforcedByRuntime()) {
+      checkAfterRestore(checkpointPath);
+    }
   }
 
-  private void checkAgainst(String checkpointPath) {
-    Map<String, Expected> wanted = expectations();
-    List<String> missing = new ArrayList<>();
-    List<String> mismatched = new ArrayList<>();
+  /** Compares the checkpoint with this saver's variables, once per version of its files. */
+  private void checkAfterRestore(String checkpointPath) {
     try (CheckpointReader reader = CheckpointReader.open(checkpointPath)) {
-      for (Map.Entry<String, Expected> e : wanted.entrySet()) {
-        VariableInfo found = reader.variables().get(e.getKey());
-        Expected want = e.getValue();
-        String expected =
-            CheckpointReader.typeName(want.dtype()) + " " + CheckpointReader.shapeText(want.shape());
-        if (found == null) {
-          missing.add("variable '" + e.getKey() + "' (" + expected + ") is missing from the checkpoint");
-        } else if (found.dataType() != want.dtype()
-            || (!want.shape().isUnknown() && !want.shape().equals(found.shape()))) {
-          mismatched.add(
-              "variable '" + e.getKey() + "': the graph expects " + expected + ", the checkpoint has "
-                  + found.describe());
+      String fingerprint = CheckpointFiles.fingerprint(checkpointPath, reader.numShards());
+      synchronized (this) {
+        if (checkedCheckpoints.contains(fingerprint)) {
+          return;
         }
       }
+      List<RestoreMismatch> mismatches = restoreCheck().mismatches(reader);
+      if (!mismatches.isEmpty()) {
+        throw mismatchError(checkpointPath, mismatches, null);
+      }
+      synchronized (this) {
+        checkedCheckpoints.add(fingerprint);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the files of checkpoint " + checkpointPath + ": " + e, e);
     }
-    if (missing.isEmpty() && mismatched.isEmpty()) {
-      return;
-    }
-    List<String> all = new ArrayList<>(missing);
-    all.addAll(mismatched);
+  }
+
+  private static TensorFlowStatusException mismatchError(
+      String checkpointPath, List<RestoreMismatch> mismatches, Throwable cause) {
+    List<String> all = new ArrayList<>();
+    mismatches.stream().filter(RestoreMismatch::missing).forEach(m -> all.add(m.describe()));
+    mismatches.stream().filter(m -> !m.missing()).forEach(m -> all.add(m.describe()));
     String message =
         "Restoring from checkpoint " + checkpointPath + " failed, the graph does not match it: "
             + String.join("; ", all);
-    if (!missing.isEmpty()) {
-      throw new NotFoundException(message);
+    TensorFlowStatusException error =
+        mismatches.stream().anyMatch(RestoreMismatch::missing)
+            ? new NotFoundException(message)
+            : new InvalidArgumentException(message);
+    if (cause != null) {
+      error.addSuppressed(cause);
     }
-    throw new InvalidArgumentException(message);
+    return error;
   }
 
-  /**
-   * What the restore op will read: tensor names, dtypes and (where the graph tells) shapes, found by
-   * walking from the restore op to its RestoreV2 ops, so it works for imported savers too.
-   */
-  private synchronized Map<String, Expected> expectations() {
-    if (expected != null) {
-      return expected;
+  private synchronized RestoreCheck restoreCheck() {
+    if (restoreCheck == null) {
+      restoreCheck = RestoreCheck.ofRestoreOp(restoreOp);
     }
-    Map<String, Expected> out = new LinkedHashMap<>();
-    Deque<GraphOperation> queue = new ArrayDeque<>(List.of(restoreOp));
-    Set<String> seen = new HashSet<>();
-    while (!queue.isEmpty()) {
-      GraphOperation op = queue.poll();
-      if (!seen.add(op.name())) {
-        continue;
-      }
-      if (op.type().equals("RestoreV2")) {
-        describeRestore(op, out);
-        continue;
-      }
-      if (op.type().equals("VariableV2") || op.type().equals("VarHandleOp")) {
-        continue;
-      }
-      queue.addAll(op.controlInputs());
-      for (int i = 0; i < op.numInputs(); i++) {
-        queue.add((GraphOperation) op.input(i).op());
-      }
-    }
-    expected = out;
-    return out;
-  }
-
-  private static void describeRestore(GraphOperation restore, Map<String, Expected> out) {
-    GraphOperation namesOp = (GraphOperation) restore.input(1).op();
-    if (!namesOp.type().equals("Const")) {
-      return;
-    }
-    DataType[] dtypes = restore.attributes().getAttrTypeList("dtypes");
-    List<String> names = stringValues(namesOp.attributes().getAttrValueProto("value").getTensor());
-    if (names.size() != dtypes.length) {
-      return;
-    }
-    {
-      for (int i = 0; i < dtypes.length; i++) {
-        String key = names.get(i);
-        out.put(key, new Expected(dtypes[i], shapeOfConsumer(restore, i)));
-      }
-    }
-  }
-
-  /** The strings of a DT_STRING TensorProto, stored as string_val or as tensor_content (varint
-   * lengths, then the bytes). */
-  private static List<String> stringValues(org.tensorflow.proto.TensorProto proto) {
-    List<String> out = new ArrayList<>();
-    if (proto.getStringValCount() > 0) {
-      proto.getStringValList().forEach(b -> out.add(b.toStringUtf8()));
-      return out;
-    }
-    long n = 1;
-    for (var d : proto.getTensorShape().getDimList()) {
-      n *= d.getSize();
-    }
-    byte[] content = proto.getTensorContent().toByteArray();
-    int pos = 0;
-    long[] lengths = new long[(int) n];
-    for (int i = 0; i < n; i++) {
-      long v = 0;
-      for (int shift = 0; ; shift += 7) {
-        if (pos >= content.length || shift > 63) {
-          return List.of();
-        }
-        int b = content[pos++] & 0xff;
-        v |= (long) (b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-          break;
-        }
-      }
-      lengths[i] = v;
-    }
-    for (long len : lengths) {
-      if (pos + len > content.length) {
-        return List.of();
-      }
-      out.add(new String(content, pos, (int) len, java.nio.charset.StandardCharsets.UTF_8));
-      pos += (int) len;
-    }
-    return out;
-  }
-
-  /** The declared shape of the variable that output {@code i} of a RestoreV2 is assigned to. */
-  private static Shape shapeOfConsumer(GraphOperation restore, int index) {
-    Deque<GraphOperation> consumers = new ArrayDeque<>(restore.consumers(index));
-    int guard = 0;
-    while (!consumers.isEmpty() && guard++ < 16) {
-      GraphOperation c = consumers.poll();
-      switch (c.type()) {
-        case "Identity":
-          consumers.addAll(c.consumers(0));
-          break;
-        case "Assign":
-        case "AssignVariableOp": {
-          GraphOperation variable = (GraphOperation) c.input(0).op();
-          if (variable.type().equals("VariableV2") || variable.type().equals("VarHandleOp")) {
-            return variable.attributes().getAttrShape("shape");
-          }
-          break;
-        }
-        default:
-          break;
-      }
-    }
-    return Shape.unknown();
+    return restoreCheck;
   }
 
   /** The kept checkpoints, oldest first. */
   public synchronized List<String> lastCheckpoints() {
-    return lastCheckpoints.stream().map(Kept::path).toList();
+    return retention.paths();
   }
 
   /**
@@ -558,15 +334,7 @@ public final class Saver implements AutoCloseable {
    * recover_last_checkpoints}). Use it after a restart so old checkpoints keep being deleted.
    */
   public synchronized void recoverLastCheckpoints(List<String> paths) {
-    List<Kept> kept = new ArrayList<>();
-    for (String p : paths) {
-      List<Double> t = Checkpoints.checkpointMtimes(List.of(p));
-      if (!t.isEmpty()) {
-        kept.add(new Kept(p, t.get(0)));
-      }
-    }
-    lastCheckpoints.clear();
-    lastCheckpoints.addAll(kept);
+    retention.recover(paths);
   }
 
   /**
@@ -580,10 +348,7 @@ public final class Saver implements AutoCloseable {
       throw new IllegalArgumentException(
           "expected one time per path, but got " + paths.size() + " paths and " + times.size() + " times");
     }
-    lastCheckpoints.clear();
-    for (int i = 0; i < paths.size(); i++) {
-      lastCheckpoints.add(new Kept(paths.get(i), times.get(i)));
-    }
+    retention.set(paths, times);
   }
 
   /**
@@ -598,122 +363,13 @@ public final class Saver implements AutoCloseable {
       }
       closed = true;
     }
-    try {
-      awaitPendingSave();
-    } catch (RuntimeException e) {
-      LOG.error("the last asynchronous checkpoint save failed: {}", e.getMessage());
-    } finally {
-      synchronized (this) {
-        if (writer != null) {
-          writer.shutdown();
-        }
-      }
-    }
+    snapshots.close();
   }
 
-  private void recordLastCheckpoint(String path) {
-    if (saverDef.getMaxToKeep() <= 0) {
-      return;
-    }
-    lastCheckpoints.removeIf(k -> k.path().equals(path));
-    lastCheckpoints.add(new Kept(path, now()));
-    while (lastCheckpoints.size() > saverDef.getMaxToKeep()) {
-      toDelete.add(lastCheckpoints.remove(0));
-    }
-  }
-
-  private void maybeDeleteOldCheckpoints() {
-    Kept old = toDelete.poll();
-    if (old == null) {
-      return;
-    }
-    if (old.time() > nextCheckpointTime) {
-      LOG.info("keeping checkpoint {} for good (keep_checkpoint_every_n_hours)", old.path());
-      nextCheckpointTime += saverDef.getKeepCheckpointEveryNHours() * 3600.0;
-      return;
-    }
-    Checkpoints.removeCheckpoint(old.path());
-  }
-
-  /**
-   * Once per directory: picks up the kept list from an existing state file (so a restarted job
-   * keeps deleting old checkpoints in order) and removes temporary files a killed save left behind.
-   */
-  private void cleanUpOnce(Path dir, String prefix) {
-    if (!recoveredDirs.add(dir.toAbsolutePath().normalize())) {
-      return;
-    }
-    removeStaleTemporaries(dir, Path.of(prefix).getFileName().toString());
-    if (!recoverFromStateFile || saverDef.getMaxToKeep() <= 0 || !lastCheckpoints.isEmpty()) {
-      return;
-    }
-    Optional<CheckpointState> state;
-    try {
-      state = Checkpoints.checkpointState(dir);
-    } catch (IllegalArgumentException e) {
-      LOG.warn("{}", e.getMessage());
-      return;
-    }
-    if (state.isEmpty()) {
-      return;
-    }
-    CheckpointState s = state.get();
-    List<String> paths = s.allModelCheckpointPaths();
-    if (s.allModelCheckpointTimestamps().size() == paths.size()) {
-      for (int i = 0; i < paths.size(); i++) {
-        if (Checkpoints.checkpointExists(paths.get(i))) {
-          lastCheckpoints.add(new Kept(paths.get(i), s.allModelCheckpointTimestamps().get(i)));
-        }
-      }
-    } else {
-      recoverLastCheckpoints(paths);
-    }
-    if (s.lastPreservedTimestamp() > 0) {
-      nextCheckpointTime = s.lastPreservedTimestamp() + saverDef.getKeepCheckpointEveryNHours() * 3600.0;
-    }
-    LOG.info("picked up {} kept checkpoint(s) from {}", lastCheckpoints.size(), dir.resolve("checkpoint"));
-  }
-
-  /**
-   * Deletes what an interrupted save leaves: TensorFlow's {@code *.tempstate*} files, sharded
-   * {@code *_temp} directories and our own {@code checkpoint.tmp*} files.
-   */
-  private static void removeStaleTemporaries(Path dir, String base) {
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        String name = f.getFileName().toString();
-        boolean stale =
-            (name.startsWith(base)
-                    && (name.contains(".tempstate") || name.endsWith("_temp") || name.contains(".meta.tmp")))
-                || name.startsWith(Checkpoints.STATE_FILE + StateFile.TEMP_MARKER);
-        if (stale) {
-          LOG.info("removing {}, left by an interrupted save", f);
-          deleteRecursively(f);
-        }
-      }
-    } catch (IOException e) {
-      LOG.warn("cannot list {} for stale temporary files: {}", dir, e.toString());
-    }
-  }
-
-  private static void deleteRecursively(Path f) throws IOException {
-    if (Files.isDirectory(f)) {
-      try (var children = Files.list(f)) {
-        for (Iterator<Path> it = children.iterator(); it.hasNext(); ) {
-          deleteRecursively(it.next());
-        }
-      }
-    }
-    Files.deleteIfExists(f);
-  }
 
   private static Path directoryOf(String prefix) {
     Path parent = Path.of(prefix).getParent();
     return parent == null ? Path.of("") : parent;
-  }
-
-  private double now() {
-    return clock.millis() / 1000.0;
   }
 
   /**
@@ -727,16 +383,17 @@ public final class Saver implements AutoCloseable {
     private final Graph graph;
     private List<GraphVariable> variables;
     private List<String> variableNames;
-    private int maxToKeep = 5;
-    private double keepCheckpointEveryNHours = 10000.0;
-    private boolean sharded;
-    private boolean saveRelativePaths;
+    private Integer maxToKeep;
+    private Double keepCheckpointEveryNHours;
+    private Boolean sharded;
+    private boolean saveRelativePaths = true;
     private boolean padStepNumber;
     private boolean writeMetaGraph = true;
     private boolean asyncSave;
     private boolean recoverFromStateFile = true;
     private Clock clock = Clock.systemUTC();
-    private String name = "save";
+    private String name;
+    private SaverDef saverDef;
 
     private Builder(Graph graph) {
       this.graph = graph;
@@ -780,7 +437,12 @@ public final class Saver implements AutoCloseable {
       return this;
     }
 
-    /** Writes paths relative to the directory into the state file (default false: as given). */
+    /**
+     * Whether the state file names checkpoints inside its own directory by relative paths, so a
+     * copied or moved model directory resumes from its own checkpoints (default true; TensorFlow
+     * 1.x's default is false). Checkpoints elsewhere keep absolute paths; false writes every path
+     * as given.
+     */
     public Builder saveRelativePaths(boolean relative) {
       this.saveRelativePaths = relative;
       return this;
@@ -822,6 +484,17 @@ public final class Saver implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Uses the ops an existing {@code SaverDef} names (from an imported MetaGraph) instead of adding
+     * new ones; its {@code max_to_keep} and {@code keep_checkpoint_every_n_hours} apply unless set
+     * here. It cannot be combined with {@code variables}, {@code variableNames}, {@code sharded},
+     * {@code name} or {@code asyncSave}, which describe ops to build.
+     */
+    public Builder saverDef(SaverDef def) {
+      this.saverDef = Objects.requireNonNull(def, "def");
+      return this;
+    }
+
     /** The name scope of the saver's ops (default {@code save}, made unique). */
     public Builder name(String name) {
       if (name == null || name.isEmpty() || name.contains(":")) {
@@ -839,6 +512,9 @@ public final class Saver implements AutoCloseable {
      *     name
      */
     public Saver build() {
+      if (saverDef != null) {
+        return fromDef();
+      }
       if (variables != null && variableNames != null) {
         throw new IllegalArgumentException("set variables or variableNames, not both");
       }
@@ -855,23 +531,62 @@ public final class Saver implements AutoCloseable {
         throw new IllegalArgumentException("No variables to save: the graph has no variable");
       }
       targets.sort(java.util.Comparator.comparing(SaveTarget::key));
-      String scope = SaveGraph.freeScope(graph, name);
+      boolean shard = sharded != null && sharded;
+      String scope = SaveGraph.freeScope(graph, name == null ? "save" : name);
       SaveGraph ops = new SaveGraph(graph, scope);
       @SuppressWarnings("unchecked")
       Output<TString> filename = ops.filenameTensor();
-      Output<?> save = ops.buildSave(filename, targets, t -> ops.valueOf(t, "Read/ReadVariableOp"), sharded, "");
-      GraphOperation restore = ops.buildRestore(filename, targets, sharded);
+      Output<?> save = ops.buildSave(filename, targets, t -> ops.valueOf(t, "Read/ReadVariableOp"), shard, "");
+      GraphOperation restore = ops.buildRestore(filename, targets, shard);
       SaverDef def =
           SaverDef.newBuilder()
               .setFilenameTensorName(GraphNames.tensorName(filename))
               .setSaveTensorName(GraphNames.tensorName(save))
               .setRestoreOpName(restore.name())
-              .setMaxToKeep(maxToKeep)
-              .setSharded(sharded)
-              .setKeepCheckpointEveryNHours((float) keepCheckpointEveryNHours)
+              .setMaxToKeep(maxToKeep == null ? 5 : maxToKeep)
+              .setSharded(shard)
+              .setKeepCheckpointEveryNHours(
+                  (float) (keepCheckpointEveryNHours == null ? 10000.0 : keepCheckpointEveryNHours))
               .setVersion(SaverDef.CheckpointFormatVersion.V2)
               .build();
       return new Saver(graph, def, targets, scope, this);
+    }
+
+    private Saver fromDef() {
+      if (saverDef.getVersion() != SaverDef.CheckpointFormatVersion.V2) {
+        throw new IllegalArgumentException(
+            "only V2 checkpoints are supported, but the SaverDef has version " + saverDef.getVersion());
+      }
+      List<String> conflicting = new ArrayList<>();
+      if (variables != null) {
+        conflicting.add("variables");
+      }
+      if (variableNames != null) {
+        conflicting.add("variableNames");
+      }
+      if (sharded != null) {
+        conflicting.add("sharded");
+      }
+      if (name != null) {
+        conflicting.add("name");
+      }
+      if (asyncSave) {
+        conflicting.add("asyncSave");
+      }
+      if (!conflicting.isEmpty()) {
+        throw new IllegalArgumentException(
+            "saverDef uses existing ops, so it cannot be combined with " + String.join(", ", conflicting));
+      }
+      SaverDef.Builder def = saverDef.toBuilder();
+      if (maxToKeep != null) {
+        def.setMaxToKeep(maxToKeep);
+      }
+      if (keepCheckpointEveryNHours != null) {
+        def.setKeepCheckpointEveryNHours(keepCheckpointEveryNHours.floatValue());
+      }
+      String restore = saverDef.getRestoreOpName();
+      String scope = restore.contains("/") ? restore.substring(0, restore.lastIndexOf('/')) : "";
+      return new Saver(graph, def.build(), List.of(), scope, this);
     }
 
     private List<Output<?>> chosenVariables() {
@@ -886,22 +601,7 @@ public final class Saver implements AutoCloseable {
         }
         return out;
       }
-      GraphCollections collections = GraphCollections.of(graph);
-      Set<String> seen = new HashSet<>();
-      Set<String> local = new HashSet<>();
-      collections.variables(CollectionKeys.LOCAL_VARIABLES).forEach(v -> local.add(v.name()));
-      for (GraphVariable v : collections.variables(CollectionKeys.GLOBAL_VARIABLES)) {
-        if (seen.add(v.name())) {
-          out.add(v.variable());
-        }
-      }
-      for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
-        GraphOperation op = it.next();
-        boolean variable = op.type().equals("VariableV2") || op.type().equals("VarHandleOp");
-        if (variable && !local.contains(op.name()) && seen.add(op.name())) {
-          out.add(op.output(0));
-        }
-      }
+      SaveTarget.defaultVariables(graph).forEach(out::add);
       return out;
     }
   }

@@ -4,13 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -18,9 +13,6 @@ import java.util.List;
  * because no generated class for it ships with TF Java.
  */
 final class StateFile {
-  private static final SecureRandom RANDOM = new SecureRandom();
-  /** Prefix of the temporary files the atomic write uses, e.g. {@code checkpoint.tmp3fa9...}. */
-  static final String TEMP_MARKER = ".tmp";
 
   private StateFile() {}
 
@@ -85,25 +77,9 @@ final class StateFile {
     return new CheckpointState(model, paths, times, preserved);
   }
 
-  /**
-   * Writes {@code state} to {@code file} atomically: a temporary file in the same directory, then a
-   * rename over the target, so a reader sees the old or the new content, never a mix.
-   */
+  /** Writes {@code state} to {@code file} atomically ({@link AtomicFiles}). */
   static void writeAtomically(Path file, CheckpointState state) throws IOException {
-    byte[] bytes = format(state).getBytes(StandardCharsets.UTF_8);
-    byte[] suffix = new byte[8];
-    RANDOM.nextBytes(suffix);
-    Path temp = file.resolveSibling(file.getFileName() + TEMP_MARKER + HexFormat.of().formatHex(suffix));
-    try {
-      Files.write(temp, bytes);
-      try {
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFiles.write(file, format(state).getBytes(StandardCharsets.UTF_8));
   }
 
   static String quote(String s) {

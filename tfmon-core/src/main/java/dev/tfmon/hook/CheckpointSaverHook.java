@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import com.google.protobuf.TextFormat;
+import dev.tfmon.checkpoint.AtomicFiles;
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.coord.Coordinator;
 import dev.tfmon.graph.CollectionKeys;
@@ -16,10 +17,8 @@ import dev.tfmon.summary.SummaryWriterCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -233,15 +232,9 @@ public final class CheckpointSaverHook implements SessionRunHook {
   }
 
   static void writeGraphText(org.tensorflow.proto.GraphDef def, Path file) {
-    Path temp = file.resolveSibling(file.getFileName() + ".tmp" + System.nanoTime());
     try {
       Files.createDirectories(file.getParent());
-      Files.writeString(temp, TextFormat.printer().printToString(def), StandardCharsets.UTF_8);
-      try {
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.write(file, TextFormat.printer().printToString(def).getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

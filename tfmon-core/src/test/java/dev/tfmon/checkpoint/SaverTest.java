@@ -266,11 +266,12 @@ class SaverTest {
         saver.save(s, prefix, 2);
       }
     }
+    // issue 11 item 3: checkpoints inside the directory are named relative to it
     assertThat(Files.readString(tmp.resolve("checkpoint")))
         .isEqualTo(
-            "model_checkpoint_path: \"" + prefix + "-2\"\n"
-                + "all_model_checkpoint_paths: \"" + prefix + "-1\"\n"
-                + "all_model_checkpoint_paths: \"" + prefix + "-2\"\n"
+            "model_checkpoint_path: \"model.ckpt-2\"\n"
+                + "all_model_checkpoint_paths: \"model.ckpt-1\"\n"
+                + "all_model_checkpoint_paths: \"model.ckpt-2\"\n"
                 + "all_model_checkpoint_timestamps: 1700000000\n"
                 + "all_model_checkpoint_timestamps: 1700000001.5\n"
                 + "last_preserved_timestamp: 1700000000\n");
@@ -291,18 +292,32 @@ class SaverTest {
 
   @Test
   void relativePathsInStateFile() throws IOException {
+    // issue 11 item 3: relative inside the directory (the default), absolute when turned off or
+    // when the checkpoint lies elsewhere
     try (Graph g = new Graph()) {
       TestModels.scalar(g, "v", 1f);
-      Saver saver = Saver.builder(g).saveRelativePaths(true).build();
+      Saver relative = Saver.create(g);
+      Saver absolute = Saver.builder(g).saveRelativePaths(false).build();
       try (NativeSession s = NativeSession.open(g)) {
         TestModels.initialize(s);
-        saver.save(s, tmp.resolve("model.ckpt").toString(), 7);
+        relative.save(s, tmp.resolve("model.ckpt").toString(), 7);
+        assertThat(Files.readString(tmp.resolve("checkpoint")))
+            .startsWith("model_checkpoint_path: \"model.ckpt-7\"\nall_model_checkpoint_paths: \"model.ckpt-7\"\n");
+        assertThat(Checkpoints.latestCheckpoint(tmp)).contains(tmp.resolve("model.ckpt-7").toString());
+        absolute.save(s, tmp.resolve("abs/model.ckpt").toString(), 8);
+        assertThat(Files.readString(tmp.resolve("abs/checkpoint")))
+            .startsWith("model_checkpoint_path: \"" + tmp.resolve("abs/model.ckpt-8") + "\"\n");
       }
     }
-    assertThat(Files.readString(tmp.resolve("checkpoint")))
-        .startsWith(
-            "model_checkpoint_path: \"model.ckpt-7\"\nall_model_checkpoint_paths: \"model.ckpt-7\"\n");
-    assertThat(Checkpoints.latestCheckpoint(tmp)).contains(tmp.resolve("model.ckpt-7").toString());
+    Path outside = tmp.resolve("elsewhere/model.ckpt-9");
+    Files.createDirectories(tmp.resolve("dir"));
+    Checkpoints.updateCheckpointState(
+        tmp.resolve("dir"), outside.toString(), List.of(tmp.resolve("dir/model.ckpt-3").toString(), outside.toString()),
+        null, 0, true);
+    assertThat(Files.readString(tmp.resolve("dir/checkpoint")))
+        .isEqualTo("model_checkpoint_path: \"" + outside + "\"\n"
+            + "all_model_checkpoint_paths: \"model.ckpt-3\"\n"
+            + "all_model_checkpoint_paths: \"" + outside + "\"\n");
   }
 
   @Test
@@ -508,6 +523,77 @@ class SaverTest {
           assertThat(TestModels.floats(r.get(0))).containsExactly(1f, 2f, 3f);
         }
       }
+    }
+  }
+
+  @Test
+  void shardedSaveWithoutStepMayUseThePrefixCheckpoint() throws IOException {
+    // issue 11 item 18: only an unsharded saver's prefix 'checkpoint' collides with the state file
+    String prefix = tmp.resolve("checkpoint").toString();
+    try (Graph g = new Graph()) {
+      TestModels.scalar(g, "v", 3f);
+      Saver sharded = Saver.builder(g).sharded(true).build();
+      Saver plain = Saver.create(g);
+      try (NativeSession s = NativeSession.open(g)) {
+        TestModels.initialize(s);
+        assertThat(sharded.save(s, prefix)).isEqualTo(prefix);
+        assertThat(sharded.save(s, prefix)).isEqualTo(prefix);
+        assertThat(tmp.resolve("checkpoint.index")).exists();
+        assertThat(tmp.resolve("checkpoint.data-00000-of-00001")).exists();
+        assertThat(Files.readAllLines(tmp.resolve("checkpoint")))
+            .startsWith("model_checkpoint_path: \"checkpoint\"", "all_model_checkpoint_paths: \"checkpoint\"");
+        assertThat(Checkpoints.latestCheckpoint(tmp)).contains(prefix);
+        assertThatThrownBy(() -> plain.save(s, prefix))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("checkpoint prefix '" + prefix + "' collides with the state file 'checkpoint'; choose another name");
+      }
+    }
+    try (Graph g = new Graph()) {
+      TestModels.scalar(g, "v", -1f);
+      try (NativeSession s = NativeSession.open(g)) {
+        Saver.builder(g).sharded(true).build().restore(s, Checkpoints.latestCheckpoint(tmp).orElseThrow());
+        assertThat(TestModels.floatValue(s, "v")).isEqualTo(3f);
+      }
+    }
+  }
+
+  @Test
+  void saverFromASaverDefTakesTheBuildersOptions() {
+    // issue 11 item 22: recoverFromStateFile(false) for a saver over an imported SaverDef
+    String prefix = tmp.resolve("model.ckpt").toString();
+    SaverDef def;
+    try (Graph g = new Graph()) {
+      TestModels.scalar(g, "v", 1f);
+      Saver first = Saver.builder(g).maxToKeep(2).build();
+      def = first.saverDef();
+      try (NativeSession s = NativeSession.open(g)) {
+        TestModels.initialize(s);
+        first.save(s, prefix, 1);
+        first.save(s, prefix, 2);
+      }
+    }
+    for (boolean recover : new boolean[] {true, false}) {
+      try (Graph g = new Graph()) {
+        TestModels.scalar(g, "v", 1f);
+        Saver.create(g);
+        Saver saver = Saver.builder(g).saverDef(def).recoverFromStateFile(recover).build();
+        assertThat(saver.saverDef().getMaxToKeep()).isEqualTo(2);
+        try (NativeSession s = NativeSession.open(g)) {
+          TestModels.initialize(s);
+          saver.save(s, prefix, recover ? 3 : 4);
+          assertThat(saver.lastCheckpoints())
+              .containsExactlyElementsOf(recover ? List.of(prefix + "-2", prefix + "-3") : List.of(prefix + "-4"));
+        }
+      }
+    }
+    try (Graph g = new Graph()) {
+      TestModels.scalar(g, "v", 1f);
+      Saver.create(g);
+      assertThat(Saver.builder(g).saverDef(def).maxToKeep(7).build().saverDef().getMaxToKeep()).isEqualTo(7);
+      assertThat(Saver.fromSaverDef(g, def).saverDef()).isEqualTo(def);
+      assertThatThrownBy(() -> Saver.builder(g).saverDef(def).sharded(true).asyncSave(true).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("saverDef uses existing ops, so it cannot be combined with sharded, asyncSave");
     }
   }
 }

@@ -83,19 +83,20 @@ final class TestModels {
         "no shared/interop folder found above " + dir + ": the interop files are required by these tests");
   }
 
-  /** data.csv as (features [64,4], labels [64,1]) float32 tensors. */
+  /** A data.csv (features, then the label last) as (features [rows, columns - 1], labels [rows, 1]). */
   static TFloat32[] data(Path csv) {
     try {
       List<String> lines = Files.readAllLines(csv);
       int n = lines.size() - 1;
-      float[][] x = new float[n][4];
+      int features = lines.get(0).split(",").length - 1;
+      float[][] x = new float[n][features];
       float[][] y = new float[n][1];
       for (int i = 0; i < n; i++) {
         String[] f = lines.get(i + 1).split(",");
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < features; j++) {
           x[i][j] = Float.parseFloat(f[j]);
         }
-        y[i][0] = Float.parseFloat(f[4]);
+        y[i][0] = Float.parseFloat(f[features]);
       }
       return new TFloat32[] {
         TFloat32.tensorOf(org.tensorflow.ndarray.StdArrays.ndCopyOf(x)),
@@ -104,6 +105,21 @@ final class TestModels {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** tfmon-core's own fixtures written by Python ({@code src/test/resources/fixtures}). */
+  static Path fixtures() {
+    Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    for (Path p = dir; p != null; p = p.getParent()) {
+      Path candidate = p.resolve("tfmon-core/src/test/resources/fixtures");
+      if (Files.isDirectory(candidate)) {
+        return candidate;
+      }
+      if (Files.isDirectory(p.resolve("src/test/resources/fixtures"))) {
+        return p.resolve("src/test/resources/fixtures");
+      }
+    }
+    throw new IllegalStateException("no tfmon-core/src/test/resources/fixtures above " + dir);
   }
 
   static Shape shape(long... dims) {
