@@ -12,6 +12,7 @@ import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.hook.StopAtStepHook;
 import dev.tfmon.session.MonitoredTrainingSession;
 import dev.tfmon.summary.Summaries;
+import dev.tfmon.summary.SummaryWriterCache;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.Scaffold;
 import dev.tfmon.session.StopRequestedException;
@@ -94,6 +95,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--summary-steps", defaultValue = "100", paramLabel = "N",
       description = "Write scalar summaries every N steps; 0 for none (default: ${DEFAULT-VALUE}).")
   int summarySteps;
+
+  @Option(names = "--flush-secs", defaultValue = "5", paramLabel = "S",
+      description = "Put summaries on disk at least every S seconds, so a killed run loses at most the last S "
+          + "seconds of them (default: ${DEFAULT-VALUE}; TensorFlow's FileWriter waits 120).")
+  double flushSecs;
 
   @Option(names = "--log-steps", defaultValue = "100", paramLabel = "N",
       description = "When the output is not a terminal, print a progress line every N steps (default: ${DEFAULT-VALUE}).")
@@ -199,6 +205,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (logSteps < 1) {
       throw CliException.usage("--log-steps must be positive, but got " + logSteps);
+    }
+    if (!(flushSecs >= 0) || flushSecs > 86_400) {
+      throw CliException.usage("--flush-secs must be between 0 and 86400 seconds, but got " + flushSecs);
     }
     if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
       throw CliException.usage("--learning-rate must be a positive number, but got " + learningRate);
@@ -383,6 +392,8 @@ final class TrainCommand implements Callable<Integer> {
         ? "default" : modelDir.toAbsolutePath().normalize().getFileName().toString();
     Float accuracy = null;
     long finalGlobalStep = -1;
+    // The hooks' summary writers come from the cache: they take this interval when created.
+    SummaryWriterCache.setFlushSecs(flushSecs);
     ProgressHook progressHook = new ProgressHook(scalars.values().iterator().next(), progress);
     MonitoredTrainingSession.Builder mts =
         MonitoredTrainingSession.builder(graph)
