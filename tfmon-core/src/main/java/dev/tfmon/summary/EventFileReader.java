@@ -207,7 +207,7 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
       return null;
     }
     if (got < header.length) {
-      return stop(start, true, "a record cut short in its header (" + got + " of 12 bytes)");
+      return stop(start, true, "a record cut short in its header, " + got + " of 12 bytes present");
     }
     long length = TfRecords.getLongLe(header, 0);
     int storedLengthCrc = TfRecords.getIntLe(header, 8);
@@ -224,7 +224,7 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
     if (dataRead < data.length || footerRead < footer.length) {
       long present = TfRecords.HEADER_BYTES + dataRead + footerRead;
       long whole = TfRecords.HEADER_BYTES + length + TfRecords.FOOTER_BYTES;
-      return stop(start, true, "a record cut short (" + present + " of " + whole + " bytes)");
+      return stop(start, true, "a record cut short, " + present + " of " + whole + " bytes present");
     }
     int storedDataCrc = TfRecords.getIntLe(footer, 0);
     int dataCrc = TfRecords.maskedCrc32c(data, 0, data.length);
@@ -234,7 +234,7 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
     try {
       return Event.parseFrom(data);
     } catch (InvalidProtocolBufferException e) {
-      return stop(start, false, "a record that is not an Event (" + e.getMessage() + ")");
+      return stop(start, false, "a record that is not an Event: " + e.getMessage());
     }
   }
 
@@ -251,7 +251,7 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
   }
 
   private static String mismatch(String what, int stored, int computed) {
-    return String.format("a corrupt record (%s mismatch: stored 0x%08x, computed 0x%08x)", what, stored, computed);
+    return String.format("a corrupt record, %s mismatch: stored 0x%08x, computed 0x%08x", what, stored, computed);
   }
 
   /**
@@ -262,10 +262,10 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
    * @param bytes how many bytes from there to the end of the file were ignored
    * @param truncated true if that record is cut short by the end of the file (a writer killed
    *     mid-write, or still writing); false if it is corrupt
-   * @param reason what is wrong with the record, e.g. "a record cut short (40 of 106 bytes)"
+   * @param reason what is wrong with the record, e.g. "a record cut short, 40 of 106 bytes present"
    */
   public record UnreadTail(long offset, long bytes, boolean truncated, String reason) {
-    /** One line, e.g. "ignored the last 40 bytes, from byte offset 1000: a record cut short (...)". */
+    /** One line, e.g. "ignored the last 40 bytes, from byte offset 1000: a record cut short, ...". */
     public String describe() {
       return "ignored the last " + bytes + " byte" + (bytes == 1 ? "" : "s") + ", from byte offset " + offset
           + ": " + reason;

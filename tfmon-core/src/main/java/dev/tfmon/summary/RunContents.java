@@ -179,7 +179,7 @@ public record RunContents(
 
     private static String describeTail(Path file, EventFileReader.UnreadTail tail) {
       return tail.offset() == 0
-          ? "skipped " + file + ": not an event file (" + tail.reason() + " at byte offset 0)"
+          ? "skipped " + file + ": not an event file (" + tail.reason() + ")"
           : file + ": " + tail.describe();
     }
 

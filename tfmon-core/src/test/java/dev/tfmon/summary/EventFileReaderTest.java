@@ -70,7 +70,7 @@ class EventFileReaderTest {
       assertThat(reader.tornTail()).isFalse();
       assertThat(tail.describe())
           .startsWith("ignored the last " + (bytes.length - recordTwo) + " bytes, from byte offset " + recordTwo
-              + ": a corrupt record (data CRC mismatch: stored 0x");
+              + ": a corrupt record, data CRC mismatch: stored 0x");
       assertThatThrownBy(reader::checkComplete)
           .isInstanceOf(DataLossException.class)
           .hasMessageStartingWith("DATA_LOSS: " + file + ": ignored the last ")
@@ -91,7 +91,7 @@ class EventFileReaderTest {
       reader.forEach(e -> {});
       assertThat(reader.unreadTail().orElseThrow().describe())
           .startsWith("ignored the last " + (bytes.length - recordThree) + " bytes, from byte offset "
-              + recordThree + ": a corrupt record (length CRC mismatch");
+              + recordThree + ": a corrupt record, length CRC mismatch");
     }
   }
 
@@ -105,7 +105,7 @@ class EventFileReaderTest {
       EventFileReader.UnreadTail tail = reader.unreadTail().orElseThrow();
       assertThat(tail.offset()).isZero();
       assertThat(tail.bytes()).isEqualTo(Files.size(file));
-      assertThat(tail.reason()).startsWith("a corrupt record (length CRC mismatch");
+      assertThat(tail.reason()).startsWith("a corrupt record, length CRC mismatch");
     }
     Path empty = Files.createFile(tmp.resolve("events.out.tfevents.0000000002.empty"));
     try (EventFileReader reader = EventFileReader.open(empty)) {

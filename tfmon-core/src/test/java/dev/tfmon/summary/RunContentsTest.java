@@ -167,10 +167,10 @@ class RunContentsTest {
     assertThat(run.scalars().get("loss")).extracting(ScalarPoint::step).containsExactly(1L, 2L);
     assertThat(run.problems()).hasSize(2);
     assertThat(run.problems().get(0))
-        .startsWith("skipped " + garbage + ": not an event file (a corrupt record (length CRC mismatch");
+        .startsWith("skipped " + garbage + ": not an event file (a corrupt record, length CRC mismatch");
     assertThat(run.problems().get(1))
         .startsWith(torn + ": ignored the last ")
-        .contains(": a record cut short (");
+        .contains(": a record cut short, ");
     assertThat(run.files()).extracting(RunContents.FileRead::file, RunContents.FileRead::events)
         .containsExactly(tuple(good, 2), tuple(garbage, 0), tuple(torn, 2));
   }
