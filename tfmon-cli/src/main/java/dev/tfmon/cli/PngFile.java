@@ -42,12 +42,8 @@ final class PngFile {
     // ImageIO would otherwise stage the stream in a cache file under java.io.tmpdir, and report a
     // failure there as "Can't create an ImageOutputStream!" after printing a stack trace itself.
     ImageIO.setUseCache(false);
-    Path temp;
-    try {
-      temp = Files.createTempFile(parent, "." + absolute.getFileName(), ".tmp");
-    } catch (IOException e) {
-      throw cannotWrite(option, output, e);
-    }
+    // Not Files.createTempFile: its owner-only permissions would stay on the moved PNG.
+    Path temp = parent.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     try {
       try (OutputStream out = Files.newOutputStream(temp)) {
         if (!ImageIO.write(image, "png", out)) {

@@ -100,7 +100,13 @@ class EventsPlotCliTest {
       assertThat(pixelsNear(image, CurveChart.colour(run))).as("pixels of run %d's colour", run).isGreaterThan(50);
     }
     assertThat(pixelsNear(image, CurveChart.colour(3))).as("no fourth run").isZero();
-    assertThat(work.resolve("runs.png.tmp")).doesNotExist();
+    try (var files = Files.list(work)) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+    }
+    Path plain = Files.createFile(work.resolve("plain.png"));
+    assertThat(Files.getPosixFilePermissions(png))
+        .as("the PNG gets the permissions of any new file, not a temp file's owner-only ones")
+        .isEqualTo(Files.getPosixFilePermissions(plain));
   }
 
   // issue 11 item 11: an unwritable destination is one line naming it, no stack trace.
