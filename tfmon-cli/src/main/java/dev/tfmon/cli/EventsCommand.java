@@ -28,11 +28,12 @@ import picocli.CommandLine.Parameters;
     name = "events",
     mixinStandardHelpOptions = true,
     description = {
-      "List the tags of TensorBoard event files, with the scalar series' points, steps and first/last/min/max;",
-      "print one series with --tag, or every scalar point as CSV or JSON for scripts.",
-      "DIR is an event file or a directory of runs, as TensorBoard's logdir: the directory and every",
-      "subdirectory holding event files (a model directory and its eval/) are runs. Files written by Python",
-      "TensorFlow (TF1 simple values, TF2 tensor summaries) work too. Damaged files are skipped with a warning."
+      "List the tags of TensorBoard event files: kind, points, steps, and for scalars",
+      "first/last/min/max. --tag prints one series; --csv and --json write every",
+      "scalar point for scripts. DIR is an event file or a directory of runs, as",
+      "TensorBoard's logdir: the directory and every subdirectory holding event files",
+      "(a model directory and its eval/) are runs. Python's TF1 and TF2 files work",
+      "too. A damaged file is skipped, or read up to the damage, with a warning."
     })
 final class EventsCommand implements Callable<Integer> {
   @Parameters(index = "0..*", arity = "1..*", paramLabel = "DIR", description = "Event files or directories of runs.")

@@ -1,5 +1,6 @@
 package dev.tfmon.cli;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.tfmon.summary.RunContents;
 import dev.tfmon.summary.ScalarPoint;
 import java.io.PrintWriter;
@@ -131,26 +132,8 @@ final class EventsExport {
     return "\"" + s.replace("\"", "\"\"") + "\"";
   }
 
-  /** A JSON string (RFC 8259): quotes, backslashes and control characters escaped. */
+  /** A JSON string literal (RFC 8259 escaping, by Jackson). */
   private static String quote(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
+    return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
   }
 }

@@ -25,11 +25,13 @@ import picocli.CommandLine.Parameters;
     name = "plot",
     mixinStandardHelpOptions = true,
     description = {
-      "Draw the scalar series of TensorBoard event files as a PNG: one panel per tag, one colour per run.",
-      "DIR is an event file or a directory of runs, as TensorBoard's logdir (the directory and every",
-      "subdirectory holding event files, e.g. a model directory and its eval/); several DIRs are overlaid.",
-      "Series are smoothed as TensorBoard smooths (raw values faint behind); a dashed line marks where a run",
-      "was resumed. The image is WIDTH x (PANEL_HEIGHT x number of tags) pixels plus the titles."
+      "Draw the scalar series of TensorBoard event files as a PNG: a panel per tag,",
+      "a colour per run. DIR is an event file or a directory of runs, as",
+      "TensorBoard's logdir (the directory and every subdirectory holding event",
+      "files, e.g. a model directory and its eval/); several DIRs are overlaid.",
+      "Series are smoothed as TensorBoard smooths them, the raw values faint behind;",
+      "a dashed line marks where a run was resumed. The image is WIDTH wide and",
+      "PANEL_HEIGHT high per tag, plus the titles."
     })
 final class PlotCommand implements Callable<Integer> {
   @Parameters(index = "0..*", arity = "1..*", paramLabel = "DIR", description = "Event files or directories of runs.")

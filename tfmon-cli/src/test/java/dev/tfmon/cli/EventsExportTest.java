@@ -96,4 +96,12 @@ class EventsExportTest {
     assertThat(run.get("files").get(0).get("problem").asText()).startsWith("a record cut short, ");
     assertThat(run.get("files").get(0).get("ignored_bytes").asLong()).isPositive();
   }
+
+  @Test
+  void jsonEscapesTagsAndNames() throws Exception {
+    EventFiles.write(tmp.resolve("run \"q\""), 100, scalar("say \"hi\"\\\n\ttab", 1, 0.5));
+    JsonNode run = json(load(tmp.resolve("run \"q\"")), null).get("runs").get(0);
+    assertThat(run.get("name").asText()).isEqualTo("run \"q\"");
+    assertThat(run.get("scalars").fieldNames().next()).isEqualTo("say \"hi\"\\\n\ttab");
+  }
 }
