@@ -5,9 +5,18 @@ import dev.tfmon.summary.ScalarPoint;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.util.ArrayList;
+import java.awt.geom.Line2D;
+import java.math.BigDecimal;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.LegendItem;
 import org.jfree.chart.LegendItemCollection;
@@ -16,6 +25,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
@@ -85,7 +95,7 @@ final class CurveChart {
    * @param warn told one line for each thing that cannot be drawn (values a log axis cannot show)
    */
   static JFreeChart draw(
-      List<EventRuns.Named> runs, List<String> tags, Settings settings, String title, java.util.function.Consumer<String> warn) {
+      List<EventRuns.Named> runs, List<String> tags, Settings settings, String title, Consumer<String> warn) {
     TimeScale time = TimeScale.of(runs);
     ValueAxis domain = switch (settings.x()) {
       case STEP -> {
@@ -104,7 +114,7 @@ final class CurveChart {
     domain.setLabelFont(domain.getLabelFont().deriveFont(13f));
     CombinedDomainXYPlot combined = new CombinedDomainXYPlot(domain);
     combined.setGap(14);
-    java.util.Set<String> labelled = new java.util.HashSet<>();
+    Set<String> labelled = new HashSet<>();
     for (String tag : tags) {
       XYSeriesCollection data = new XYSeriesCollection();
       XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
@@ -258,7 +268,7 @@ final class CurveChart {
       LegendItem item = new LegendItem(runs.get(r).name(), colour(r));
       item.setLineVisible(true);
       item.setShapeVisible(false);
-      item.setLine(new java.awt.geom.Line2D.Double(-9, 0, 9, 0));
+      item.setLine(new Line2D.Double(-9, 0, 9, 0));
       item.setLinePaint(colour(r));
       item.setLineStroke(SMOOTH);
       items.add(item);
@@ -267,7 +277,7 @@ final class CurveChart {
       LegendItem resumed = new LegendItem("resumed", Color.DARK_GRAY);
       resumed.setLineVisible(true);
       resumed.setShapeVisible(false);
-      resumed.setLine(new java.awt.geom.Line2D.Double(-9, 0, 9, 0));
+      resumed.setLine(new Line2D.Double(-9, 0, 9, 0));
       resumed.setLinePaint(Color.DARK_GRAY);
       resumed.setLineStroke(RESUMED);
       items.add(resumed);
@@ -276,7 +286,7 @@ final class CurveChart {
     LegendTitle legend = new LegendTitle(plot);
     legend.setPosition(RectangleEdge.TOP);
     legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-    legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);
+    legend.setFrame(BlockBorder.NONE);
     legend.setBackgroundPaint(Color.WHITE);
     return legend;
   }
@@ -291,31 +301,31 @@ final class CurveChart {
   }
 
   /** Decades as numbers: 1000, 1, 0.01 in plain notation, 1e+06 and 1e-05 beyond. */
-  private static final class DecadeFormat extends java.text.NumberFormat {
+  private static final class DecadeFormat extends NumberFormat {
     @Override
-    public StringBuffer format(double number, StringBuffer to, java.text.FieldPosition pos) {
+    public StringBuffer format(double number, StringBuffer to, FieldPosition pos) {
       double magnitude = Math.abs(number);
       if (magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e5)) {
-        return to.append(new java.math.BigDecimal(String.format(Locale.ROOT, "%.3g", number)).stripTrailingZeros().toPlainString());
+        return to.append(new BigDecimal(String.format(Locale.ROOT, "%.3g", number)).stripTrailingZeros().toPlainString());
       }
       return to.append(String.format(Locale.ROOT, "%.0e", number));
     }
 
     @Override
-    public StringBuffer format(long number, StringBuffer to, java.text.FieldPosition pos) {
+    public StringBuffer format(long number, StringBuffer to, FieldPosition pos) {
       return format((double) number, to, pos);
     }
 
     @Override
-    public Number parse(String source, java.text.ParsePosition pos) {
+    public Number parse(String source, ParsePosition pos) {
       throw new UnsupportedOperationException("axis labels are only formatted");
     }
   }
 
   /** Each run's first wall time, and the unit (s, min, h) that keeps relative times readable. */
-  private record TimeScale(java.util.Map<String, Double> starts, double unitSeconds, String unitName) {
+  private record TimeScale(Map<String, Double> starts, double unitSeconds, String unitName) {
     static TimeScale of(List<EventRuns.Named> runs) {
-      java.util.Map<String, Double> starts = new java.util.HashMap<>();
+      Map<String, Double> starts = new HashMap<>();
       double longest = 0;
       for (EventRuns.Named run : runs) {
         double first = Double.POSITIVE_INFINITY;

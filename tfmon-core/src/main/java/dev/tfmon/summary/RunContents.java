@@ -171,7 +171,9 @@ public record RunContents(
         tail.ifPresent(t -> problems.add(describeTail(file, t)));
         files.add(new FileRead(file, count, tail, Optional.empty()));
       } catch (UncheckedIOException e) {
-        String why = e.getCause() == null ? e.getMessage() : e.getCause().toString();
+        Throwable cause = e.getCause();
+        String why = cause instanceof java.nio.file.AccessDeniedException ? "permission denied"
+            : cause == null || cause.getMessage() == null ? e.getMessage() : cause.getMessage();
         problems.add("skipped " + file + ": cannot read it (" + why + ")");
         files.add(new FileRead(file, count, Optional.empty(), Optional.of(why)));
       }
