@@ -83,6 +83,11 @@ final class TrainCommand implements Callable<Integer> {
       description = "Write scalar summaries every N steps; 0 for none (default: ${DEFAULT-VALUE}).")
   int summarySteps;
 
+  @Option(names = "--flush-secs", defaultValue = "5", paramLabel = "S",
+      description = "Put summaries on disk at least every S seconds, so a killed run loses at most the last S "
+          + "seconds of them (default: ${DEFAULT-VALUE}; TensorFlow's FileWriter waits 120).")
+  double flushSecs;
+
   @Option(names = "--log-steps", defaultValue = "100", paramLabel = "N",
       description = "When the output is not a terminal, print a progress line every N steps (default: ${DEFAULT-VALUE}).")
   int logSteps;
@@ -208,6 +213,9 @@ final class TrainCommand implements Callable<Integer> {
     if (logSteps < 1) {
       throw CliException.usage("--log-steps must be positive, but got " + logSteps);
     }
+    if (!(flushSecs >= 0) || flushSecs > 86_400) {
+      throw CliException.usage("--flush-secs must be between 0 and 86400 seconds, but got " + flushSecs);
+    }
     if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
       throw CliException.usage("--learning-rate must be a positive number, but got " + learningRate);
     }
@@ -252,7 +260,7 @@ final class TrainCommand implements Callable<Integer> {
     long lastStep = maxSteps != null ? maxSteps : epochs != null ? -1 : DEFAULT_MAX_STEPS;
     Long checkpointSteps = saveCheckpointSecs != null ? null
         : saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS;
-    return new TrainSettings(modelDir, lastStep, epochs, checkpointSteps, saveCheckpointSecs, summarySteps, logSteps,
+    return new TrainSettings(modelDir, lastStep, epochs, checkpointSteps, saveCheckpointSecs, summarySteps, flushSecs, logSteps,
         metricsPort, stall, distributed, null);
   }
 
@@ -300,7 +308,7 @@ final class TrainCommand implements Callable<Integer> {
     out.println(ServerCommand.readyLine(server));
     out.flush();
     return new TrainSettings(s.modelDir(), s.lastStep(), s.epochs(), s.checkpointSteps(), s.checkpointSecs(),
-        s.summarySteps(), s.logSteps(), s.metricsPort(), s.stallTimeout(), s.distributed(), server);
+        s.summarySteps(), s.flushSecs(), s.logSteps(), s.metricsPort(), s.stallTimeout(), s.distributed(), server);
   }
 
   private static void positive(String option, Long value) {

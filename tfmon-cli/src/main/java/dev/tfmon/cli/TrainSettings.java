@@ -8,7 +8,7 @@ import java.time.Duration;
  * report need, with every default applied.
  *
  * <pre>{@code
- * TrainSettings s = new TrainSettings(Path.of("runs/default"), 2000, null, 500, null, 100, 100, null,
+ * TrainSettings s = new TrainSettings(Path.of("runs/default"), 2000, null, 500, null, 100, 5.0, 100, null,
  *     Duration.ofMinutes(10), null, null);
  * }</pre>
  *
@@ -18,6 +18,7 @@ import java.time.Duration;
  * @param checkpointSteps save every this many steps, or null (then checkpointSecs)
  * @param checkpointSecs save every this many seconds, or null
  * @param summarySteps summaries every this many steps, 0 for none
+ * @param flushSecs event files are put on disk at least this often
  * @param logSteps a plain progress line every this many steps
  * @param metricsPort the /metrics port (0: free), or null for none
  * @param stallTimeout the watchdog's timeout, zero for none
@@ -31,6 +32,7 @@ record TrainSettings(
     Long checkpointSteps,
     Long checkpointSecs,
     int summarySteps,
+    double flushSecs,
     int logSteps,
     Integer metricsPort,
     Duration stallTimeout,

@@ -8,6 +8,7 @@ import dev.tfmon.runtime.RunResult;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.MonitoredTrainingSession;
 import dev.tfmon.session.StopRequestedException;
+import dev.tfmon.summary.SummaryWriterCache;
 import dev.tfmon.summary.Summaries;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -116,6 +117,8 @@ final class TrainingRun {
   }
 
   private MonitoredTrainingSession.Builder sessionBuilder(Graph graph, TrainingTask task, ProgressHook progressHook) {
+    // The hooks' summary writers come from the cache: they take this interval when created.
+    SummaryWriterCache.setFlushSecs(settings.flushSecs());
     MonitoredTrainingSession.Builder mts =
         MonitoredTrainingSession.builder(graph)
             .checkpointDir(settings.modelDir())

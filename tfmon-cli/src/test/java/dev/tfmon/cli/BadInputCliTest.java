@@ -122,7 +122,7 @@ class BadInputCliTest {
     assertOneLineError(tfmon("events", nowhere.toString()), 2, "event directory " + nowhere + ": no such file or directory");
     Path empty = Files.createDirectories(work.resolve("empty"));
     assertOneLineError(tfmon("plot", empty.toString(), "-o", work.resolve("x.png").toString()), 1,
-        "no event files (events.out.tfevents.*) in " + empty);
+        "no event files (events.out.tfevents.*) in " + empty + " or its subdirectories");
     assertThat(work.resolve("x.png")).doesNotExist();
   }
 

@@ -45,8 +45,11 @@ class InteropCliTest {
     assertThat(tf1.exitCode()).as(tf1.toString()).isZero();
     // Scalars every 5 steps from 0 to 45; the loss is linear-ref's pre-update loss at that step.
     assertThat(tf1.out())
-        .containsPattern("(?m)^learning_rate +10 +0\\.\\.45 +0\\.100000 +0\\.100000 +0\\.100000 +0\\.100000$")
-        .containsPattern("(?m)^loss +10 +0\\.\\.45 +12\\.6092 ");
+        .containsPattern("(?m)^learning_rate +scalar +10 +0\\.\\.45 +0\\.100000 +0\\.100000 +0\\.100000 +0\\.100000$")
+        .containsPattern("(?m)^loss +scalar +10 +0\\.\\.45 +12\\.6092 ")
+        // issue 11 item 12: the text and histogram tags are listed with their kinds.
+        .containsPattern("(?m)^run_notes +text +1 +0$")
+        .containsPattern("(?m)^w +histogram +5 +0\\.\\.40$");
     CliProcess.Result tf2 =
         CliProcess.run(work, TIMEOUT, "events", interop.resolve("events-tf2").toString(), "--tag", "loss");
     assertThat(tf2.exitCode()).as(tf2.toString()).isZero();
@@ -63,9 +66,9 @@ class InteropCliTest {
     CliProcess.Result r = CliProcess.run(work, TIMEOUT, "plot", interop.resolve("events-tf1").toString(), "-o",
         png.toString());
     assertThat(r.exitCode()).as(r.toString()).isZero();
-    assertThat(r.out()).isEqualTo("wrote " + png + " (900x500, 2 panels: learning_rate, loss)\n");
+    assertThat(r.out()).isEqualTo("wrote " + png + " (900x560, 2 panels: learning_rate, loss)\n");
     BufferedImage image = ImageIO.read(png.toFile());
     assertThat(image.getWidth()).isEqualTo(900);
-    assertThat(image.getHeight()).isEqualTo(500);
+    assertThat(image.getHeight()).isEqualTo(560);
   }
 }

@@ -225,10 +225,10 @@ class TrainCliTest {
     CliProcess.Result r = CliProcess.run(shared, TIMEOUT, "events", run.toString());
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(r.out())
-        .containsPattern("(?m)^tag +points +steps +first +last +min +max$")
-        .containsPattern("(?m)^loss +15 +1\\.\\.281 ")
-        .containsPattern("(?m)^accuracy +15 +1\\.\\.281 ")
-        .containsPattern("(?m)^global_step/sec +14 +21\\.\\.281 ");
+        .containsPattern("(?m)^tag +kind +points +steps +first +last +min +max$")
+        .containsPattern("(?m)^loss +scalar +15 +1\\.\\.281 ")
+        .containsPattern("(?m)^accuracy +scalar +15 +1\\.\\.281 ")
+        .containsPattern("(?m)^global_step/sec +scalar +14 +21\\.\\.281 ");
     CliProcess.Result one = CliProcess.run(shared, TIMEOUT, "events", run.toString(), "--tag", "loss");
     assertThat(one.out()).startsWith("loss: 15 points\n").containsPattern("(?m)^ +21 +\\d");
 
@@ -236,9 +236,9 @@ class TrainCliTest {
     CliProcess.Result p = CliProcess.run(shared, TIMEOUT, "plot", run.toString(), "-o", png.toString(), "--width", "640",
         "--panel-height", "200");
     assertThat(p.exitCode()).as(p.toString()).isZero();
-    assertThat(p.out()).contains("wrote " + png + " (640x600, 3 panels: accuracy, global_step/sec, loss)");
+    assertThat(p.out()).contains("wrote " + png + " (640x660, 3 panels: accuracy, global_step/sec, loss)");
     BufferedImage image = ImageIO.read(png.toFile());
     assertThat(image.getWidth()).isEqualTo(640);
-    assertThat(image.getHeight()).isEqualTo(600);
+    assertThat(image.getHeight()).isEqualTo(660);
   }
 }

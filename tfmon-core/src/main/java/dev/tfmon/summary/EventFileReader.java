@@ -13,22 +13,28 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tensorflow.proto.Event;
 
 /**
  * Reads the events of one TensorBoard event file, verifying both CRCs of every TFRecord.
  *
- * <p>A record whose bytes are all present but whose length CRC, data CRC or protobuf is wrong is a
- * {@link DataLossException} naming the file and the record's byte offset. A record cut short by
- * the end of the file (a writer still appending, or a crash mid-write) ends the iteration cleanly:
- * {@link #tornTail()} then says so.
+ * <p>Reading stops at the first record that cannot be read whole, and keeps every event before it,
+ * as TensorBoard's event loader does with TensorFlow's record reader (which reports both cases as
+ * DATA_LOSS): a record cut short by the end of the file (a writer killed mid-write, or still
+ * appending) or a corrupt record (a length CRC, data CRC or protobuf that does not check). {@link
+ * #unreadTail()} then says where, why, and how many bytes were left unread; {@link
+ * #checkComplete()} turns that into a {@link DataLossException} for callers that want all or nothing.
  *
  * <pre>{@code
  * try (EventFileReader reader = EventFileReader.open(file)) {
  *   for (Event event : reader) {
  *     System.out.println(event.getStep() + " " + event.getWhatCase());
  *   }
+ *   reader.unreadTail().ifPresent(tail -> System.err.println(file + ": " + tail.describe()));
  * }
  * List<Event> all = EventFileReader.readDirectory(logDir);   // every events file, by name
  * }</pre>
@@ -36,12 +42,14 @@ import org.tensorflow.proto.Event;
  * <p>Not thread-safe; single pass.
  */
 public final class EventFileReader implements Iterable<Event>, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EventFileReader.class);
+
   private final Path file;
   private final InputStream in;
   private final byte[] header = new byte[TfRecords.HEADER_BYTES];
   private final byte[] footer = new byte[TfRecords.FOOTER_BYTES];
   private long offset;
-  private boolean tornTail;
+  private UnreadTail unreadTail;
   private boolean ended;
   private Event lookahead;
   private boolean iterated;
@@ -65,11 +73,15 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
     }
   }
 
-  /** Every event of {@code file}, in order (stopping cleanly before a torn last record). */
+  /**
+   * Every event of {@code file} that can be read, in order; a damaged or cut-off tail is logged as a
+   * warning and left out (see {@link #unreadTail()}).
+   */
   public static List<Event> readAll(Path file) {
     try (EventFileReader reader = open(file)) {
       List<Event> events = new ArrayList<>();
       reader.forEach(events::add);
+      reader.unreadTail().ifPresent(tail -> LOG.warn("event file {}: {}", file, tail.describe()));
       return events;
     }
   }
@@ -112,16 +124,31 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
     return offset;
   }
 
-  /** True once the iteration stopped at an incomplete last record. */
+  /** True once the iteration stopped at a record cut short by the end of the file. */
   public boolean tornTail() {
-    return tornTail;
+    return unreadTail != null && unreadTail.truncated();
   }
 
   /**
-   * True if there is another complete record.
-   *
-   * @throws DataLossException if the next record is corrupt
+   * Where and why the iteration stopped before the end of the file; empty while reading and when
+   * every byte of the file was read.
    */
+  public Optional<UnreadTail> unreadTail() {
+    return Optional.ofNullable(unreadTail);
+  }
+
+  /**
+   * Throws if the iteration stopped before the end of the file.
+   *
+   * @throws DataLossException naming the file, the byte offset and the reason
+   */
+  public void checkComplete() {
+    if (unreadTail != null) {
+      throw new DataLossException(file + ": " + unreadTail.describe());
+    }
+  }
+
+  /** True if there is another complete record. */
   public boolean hasNext() {
     if (lookahead == null && !ended) {
       lookahead = readRecord();
@@ -133,8 +160,7 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
   /**
    * The next event.
    *
-   * @throws NoSuchElementException at the end of the file
-   * @throws DataLossException if the record is corrupt
+   * @throws NoSuchElementException at the end of the file or of its readable part
    */
   public Event next() {
     if (!hasNext()) {
@@ -181,47 +207,69 @@ public final class EventFileReader implements Iterable<Event>, AutoCloseable {
       return null;
     }
     if (got < header.length) {
-      return torn();
+      return stop(start, true, "a record cut short in its header, " + got + " of 12 bytes present");
     }
     long length = TfRecords.getLongLe(header, 0);
     int storedLengthCrc = TfRecords.getIntLe(header, 8);
     int lengthCrc = TfRecords.maskedCrc32c(header, 0, 8);
     if (storedLengthCrc != lengthCrc) {
-      throw corrupt(start, "length CRC", storedLengthCrc, lengthCrc);
+      return stop(start, false, mismatch("length CRC", storedLengthCrc, lengthCrc));
     }
     if (length > Integer.MAX_VALUE - 8) {
-      throw new DataLossException(
-          "record at byte offset " + start + " of " + file + " claims " + length + " bytes");
+      return stop(start, false, "a record that claims " + length + " bytes");
     }
     byte[] data = new byte[(int) length];
-    if (readFully(data, data.length) < data.length
-        || readFully(footer, footer.length) < footer.length) {
-      return torn();
+    int dataRead = readFully(data, data.length);
+    int footerRead = dataRead < data.length ? 0 : readFully(footer, footer.length);
+    if (dataRead < data.length || footerRead < footer.length) {
+      long present = TfRecords.HEADER_BYTES + dataRead + footerRead;
+      long whole = TfRecords.HEADER_BYTES + length + TfRecords.FOOTER_BYTES;
+      return stop(start, true, "a record cut short, " + present + " of " + whole + " bytes present");
     }
     int storedDataCrc = TfRecords.getIntLe(footer, 0);
     int dataCrc = TfRecords.maskedCrc32c(data, 0, data.length);
     if (storedDataCrc != dataCrc) {
-      throw corrupt(start, "data CRC", storedDataCrc, dataCrc);
+      return stop(start, false, mismatch("data CRC", storedDataCrc, dataCrc));
     }
     try {
       return Event.parseFrom(data);
     } catch (InvalidProtocolBufferException e) {
-      throw new DataLossException(
-          "record at byte offset " + start + " of " + file + " is not an Event: " + e.getMessage(),
-          e);
+      return stop(start, false, "a record that is not an Event: " + e.getMessage());
     }
   }
 
-  private Event torn() {
-    tornTail = true;
+  /** Ends the iteration at the record starting at {@code at}; nothing after it is read. */
+  private Event stop(long at, boolean truncated, String reason) {
+    long size;
+    try {
+      size = Math.max(Files.size(file), offset);
+    } catch (IOException e) {
+      size = offset;
+    }
+    unreadTail = new UnreadTail(at, size - at, truncated, reason);
     return null;
   }
 
-  private DataLossException corrupt(long at, String what, int stored, int computed) {
-    return new DataLossException(
-        String.format(
-            "corrupted record at byte offset %d of %s: %s mismatch (stored 0x%08x, computed 0x%08x)",
-            at, file, what, stored, computed));
+  private static String mismatch(String what, int stored, int computed) {
+    return String.format("a corrupt record, %s mismatch: stored 0x%08x, computed 0x%08x", what, stored, computed);
+  }
+
+  /**
+   * The part of an event file that was not read: from the byte offset of the first record that
+   * could not be read whole to the end of the file.
+   *
+   * @param offset byte offset of the record where reading stopped
+   * @param bytes how many bytes from there to the end of the file were ignored
+   * @param truncated true if that record is cut short by the end of the file (a writer killed
+   *     mid-write, or still writing); false if it is corrupt
+   * @param reason what is wrong with the record, e.g. "a record cut short, 40 of 106 bytes present"
+   */
+  public record UnreadTail(long offset, long bytes, boolean truncated, String reason) {
+    /** One line, e.g. "ignored the last 40 bytes, from byte offset 1000: a record cut short, ...". */
+    public String describe() {
+      return "ignored the last " + bytes + " byte" + (bytes == 1 ? "" : "s") + ", from byte offset " + offset
+          + ": " + reason;
+    }
   }
 
   /** Reads up to {@code n} bytes, fewer only at the end of the file; advances {@link #offset}. */

@@ -1,10 +1,8 @@
 package dev.tfmon.summary;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -14,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -23,7 +22,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +34,14 @@ import org.tensorflow.proto.Event;
  * TFRecord-framed ({@link TfRecords}).
  *
  * <p>{@link #add} puts the event on a bounded queue (the caller blocks while it is full); one daemon
- * thread writes the events in order and, after a write, flushes when the flush interval has passed
- * (the first event is flushed at once). There is no timer: an idle writer never flushes by itself.
- * {@link #flush()} waits until everything added before it is written, then flushes and fsyncs.
+ * thread frames the events in order and keeps the framed records in memory until a flush. A flush
+ * happens after a write once the flush interval has passed (the first event is flushed at once),
+ * as in TensorFlow, and also when the interval passes while the writer is idle with events pending
+ * (TensorFlow waits for the next event, so a process killed after a quiet spell lost them). Every
+ * flush writes whole records and fsyncs, so the file on disk ends at a record boundary after each
+ * flush, and a {@code kill -9} loses at most the events of the last flush interval. Framed records
+ * beyond 64 KiB are written early, still whole. {@link #flush()} waits until everything added
+ * before it is written, then flushes and fsyncs.
  *
  * <pre>{@code
  * try (EventFileWriter writer = EventFileWriter.builder(logDir).flushSecs(30).build()) {
@@ -107,6 +110,11 @@ public final class EventFileWriter implements AutoCloseable {
   /** The directory the event files are written in. */
   public Path logDir() {
     return logDir;
+  }
+
+  /** Seconds between the writer thread's flushes (see {@link Builder#flushSecs}). */
+  public double flushSecs() {
+    return flushSecs;
   }
 
   /**
@@ -317,9 +325,10 @@ public final class EventFileWriter implements AutoCloseable {
     final Thread thread;
     final byte[] header = new byte[TfRecords.HEADER_BYTES];
     final byte[] footer = new byte[TfRecords.FOOTER_BYTES];
+    /** Framed records not yet in the file; it only ever holds whole records. */
+    final RecordBuffer pending = new RecordBuffer();
     volatile Path file;
     FileChannel channel;
-    OutputStream out;
     double nextFlush;
     int unflushed;
     IOException failure;
@@ -334,12 +343,20 @@ public final class EventFileWriter implements AutoCloseable {
     public void run() {
       List<Object> batch = new ArrayList<>(maxQueue);
       while (true) {
+        Object first;
         try {
-          batch.add(queue.take());
+          first = failure == null && unflushed > 0 && channel != null
+              ? queue.poll(nanosToNextFlush(), TimeUnit.NANOSECONDS)
+              : queue.take();
         } catch (InterruptedException e) {
           // Only close() ends this thread, so that no queued event is lost.
           continue;
         }
+        if (first == null) {
+          flushIfDue();
+          continue;
+        }
+        batch.add(first);
         // Taking everything queued at once wakes blocked producers once per batch, not per event.
         queue.drainTo(batch);
         int done = 0;
@@ -360,41 +377,58 @@ public final class EventFileWriter implements AutoCloseable {
       }
     }
 
+    /** How long an idle writer with pending events waits before its timed flush; at least 1 ms. */
+    private long nanosToNextFlush() {
+      double seconds = nextFlush - nowSeconds();
+      return Math.max(TimeUnit.MILLISECONDS.toNanos(1), (long) Math.min(seconds * 1e9, Long.MAX_VALUE / 2));
+    }
+
     private void write(Event event) {
       if (failure != null) {
         return;
       }
       try {
-        if (out == null) {
+        if (channel == null) {
           openFile();
         }
-        writeRecord(event.toByteArray());
+        frame(event.toByteArray());
         unflushed++;
-        double now = nowSeconds();
-        if (now > nextFlush) {
-          if (stillThere()) {
-            out.flush();
-            unflushed = 0;
-          }
-          nextFlush = now + flushSecs;
+        if (pending.size() >= BUFFER_BYTES) {
+          // Bounded memory: write early, still whole records, without waiting for the interval.
+          writePending();
         }
+        flushIfDue();
       } catch (IOException | RuntimeException e) {
         fail(e instanceof IOException io ? io : new IOException(e.getMessage(), e));
       }
+    }
+
+    /** Flushes when the interval has passed since the last flush (TensorFlow's rule, plus idle). */
+    private void flushIfDue() {
+      double now = nowSeconds();
+      if (failure != null || channel == null || now < nextFlush) {
+        return;
+      }
+      try {
+        if (unflushed > 0 && stillThere()) {
+          flushToDisk();
+        }
+      } catch (IOException e) {
+        fail(e);
+      }
+      nextFlush = now + flushSecs;
     }
 
     /** Handles a flush or close request; true when the thread should stop. */
     private boolean finish(Control control) {
       IOException disappeared = null;
       try {
-        if (failure == null && out != null) {
+        if (failure == null && channel != null) {
           Path written = file;
           if (unflushed > 0 && !stillThere()) {
             disappeared = new IOException("The events file " + written + " has disappeared.");
           } else {
-            out.flush();
-            channel.force(false);
-            unflushed = 0;
+            flushToDisk();
           }
         }
       } catch (IOException e) {
@@ -414,6 +448,21 @@ public final class EventFileWriter implements AutoCloseable {
       return control.close;
     }
 
+    /** Writes every pending record and fsyncs, as TensorFlow's flush does. */
+    private void flushToDisk() throws IOException {
+      writePending();
+      channel.force(false);
+      unflushed = 0;
+    }
+
+    private void writePending() throws IOException {
+      ByteBuffer bytes = pending.asByteBuffer();
+      while (bytes.hasRemaining()) {
+        channel.write(bytes);
+      }
+      pending.clear();
+    }
+
     /**
      * EV-3: whether the file is still at its path. If it was removed, the events not yet flushed are
      * lost and the next event opens a new file. TensorFlow checks before every write; this checks
@@ -429,7 +478,6 @@ public final class EventFileWriter implements AutoCloseable {
           file,
           unflushed);
       closeFile();
-      unflushed = 0;
       return false;
     }
 
@@ -450,20 +498,20 @@ public final class EventFileWriter implements AutoCloseable {
         }
       }
       channel = opened;
-      out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_BYTES);
       file = path;
       Event version =
           Event.newBuilder().setWallTime((double) seconds).setFileVersion(FILE_VERSION).build();
-      writeRecord(version.toByteArray());
-      out.flush();
+      frame(version.toByteArray());
+      // EV-2: the first record is flushed at once, before any event.
+      flushToDisk();
     }
 
-    private void writeRecord(byte[] data) throws IOException {
+    private void frame(byte[] data) {
       TfRecords.writeHeader(data.length, header);
       TfRecords.putIntLe(footer, 0, TfRecords.maskedCrc32c(data, 0, data.length));
-      out.write(header);
-      out.write(data);
-      out.write(footer);
+      pending.append(header);
+      pending.append(data);
+      pending.append(footer);
     }
 
     private void fail(IOException e) {
@@ -474,6 +522,8 @@ public final class EventFileWriter implements AutoCloseable {
     }
 
     private void closeFile() {
+      pending.clear();
+      unflushed = 0;
       if (channel == null) {
         return;
       }
@@ -483,9 +533,46 @@ public final class EventFileWriter implements AutoCloseable {
         fail(e);
       }
       channel = null;
-      out = null;
       file = null;
     }
+  }
+
+  /** A growable byte array of framed records, handed to the file channel in one write. */
+  private static final class RecordBuffer {
+    private byte[] bytes = new byte[BUFFER_BYTES];
+    private int size;
+
+    void append(byte[] b) {
+      if (size + b.length > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + b.length));
+      }
+      System.arraycopy(b, 0, bytes, size, b.length);
+      size += b.length;
+    }
+
+    int size() {
+      return size;
+    }
+
+    ByteBuffer asByteBuffer() {
+      return ByteBuffer.wrap(bytes, 0, size);
+    }
+
+    void clear() {
+      size = 0;
+      if (bytes.length > 4 * BUFFER_BYTES) {
+        // One huge graph event should not pin its size for the life of the writer.
+        bytes = new byte[BUFFER_BYTES];
+      }
+    }
+  }
+
+  /** {@code flushSecs} if it is a valid flush interval. */
+  static double checkFlushSecs(double flushSecs) {
+    if (!(flushSecs >= 0) || Double.isInfinite(flushSecs)) {
+      throw new IllegalArgumentException("flushSecs must be a finite number >= 0, but got " + flushSecs);
+    }
+    return flushSecs;
   }
 
   /** Settings of an {@link EventFileWriter}, checked when set. */
@@ -510,13 +597,12 @@ public final class EventFileWriter implements AutoCloseable {
       return this;
     }
 
-    /** Seconds between flushes done by the writer thread after a write. Default 120. */
+    /**
+     * Seconds between the writer thread's flushes: a kill loses at most the events of this
+     * interval. Default 120, TensorFlow's; 0 flushes after every event.
+     */
     public Builder flushSecs(double flushSecs) {
-      if (!(flushSecs >= 0) || Double.isInfinite(flushSecs)) {
-        throw new IllegalArgumentException(
-            "flushSecs must be a finite number >= 0, but got " + flushSecs);
-      }
-      this.flushSecs = flushSecs;
+      this.flushSecs = checkFlushSecs(flushSecs);
       return this;
     }
 

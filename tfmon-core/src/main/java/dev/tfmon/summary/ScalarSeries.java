@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,8 +18,9 @@ import org.tensorflow.proto.TensorProto;
  * scalars} (a one-element float32/float64/int tensor, in {@code tensor_content} little-endian or in
  * the typed value list).
  *
- * <p>Like TensorBoard, a value without metadata takes the plugin of the first value of its tag
- * (writers keep the metadata only on the first value of each tag).
+ * <p>Like TensorBoard, a tag's kind is that of its first value, whose metadata names the plugin
+ * (writers keep the metadata only on the first value of each tag): see {@link TagKind}. {@link
+ * RunContents} reads a whole run the way TensorBoard does, with its other tags.
  *
  * <pre>{@code
  * Map<String, List<ScalarPoint>> series = ScalarSeries.byTag(EventFileReader.readDirectory(dir));
@@ -39,23 +39,15 @@ public final class ScalarSeries {
    * @throws IllegalArgumentException if a {@code scalars} tensor does not hold exactly one number
    */
   public static List<ScalarPoint> of(Iterable<Event> events) {
-    Map<String, String> pluginByTag = new HashMap<>();
+    TagKinds kinds = new TagKinds();
     List<ScalarPoint> points = new ArrayList<>();
     for (Event event : events) {
       if (!event.hasSummary()) {
         continue;
       }
       for (Summary.Value value : event.getSummary().getValueList()) {
-        String tag = value.getTag();
-        if (value.hasMetadata()) {
-          pluginByTag.putIfAbsent(tag, value.getMetadata().getPluginData().getPluginName());
-        }
-        if (value.getValueCase() == Summary.Value.ValueCase.SIMPLE_VALUE) {
-          points.add(new ScalarPoint(tag, event.getStep(), event.getWallTime(), value.getSimpleValue()));
-        } else if (value.getValueCase() == Summary.Value.ValueCase.TENSOR
-            && SCALARS_PLUGIN.equals(pluginByTag.get(tag))) {
-          double v = scalarOf(value.getTensor(), tag, event.getStep());
-          points.add(new ScalarPoint(tag, event.getStep(), event.getWallTime(), v));
+        if (kinds.kindOf(value) == TagKind.SCALAR) {
+          points.add(new ScalarPoint(value.getTag(), event.getStep(), event.getWallTime(), valueOf(value, event.getStep())));
         }
       }
     }
@@ -74,6 +66,17 @@ public final class ScalarSeries {
   /** {@link #byTag} over every event file of {@code dir} ({@link EventFileReader#readDirectory}). */
   public static Map<String, List<ScalarPoint>> readDirectory(Path dir) {
     return byTag(EventFileReader.readDirectory(dir));
+  }
+
+  /**
+   * The number of a value whose kind is {@link TagKind#SCALAR}.
+   *
+   * @throws IllegalArgumentException if a tensor does not hold exactly one number
+   */
+  static double valueOf(Summary.Value value, long step) {
+    return value.getValueCase() == Summary.Value.ValueCase.SIMPLE_VALUE
+        ? value.getSimpleValue()
+        : scalarOf(value.getTensor(), value.getTag(), step);
   }
 
   private static double scalarOf(TensorProto t, String tag, long step) {

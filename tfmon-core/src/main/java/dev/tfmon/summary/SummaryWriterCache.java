@@ -23,10 +23,15 @@ import org.tensorflow.Graph;
  * has no default graph, so the graph whose graph and meta-graph events open a new writer is passed
  * explicitly; a later call with another graph gets the existing writer. Nothing closes cached
  * writers except {@link #clear()}. Thread-safe.
+ *
+ * <p>TensorFlow gives cached writers its default flush interval of 120 s, and so does this cache
+ * unless {@link #setFlushSecs} chose another one: a program (such as the {@code tfmon} command)
+ * that wants its hooks' summaries on disk sooner sets it before the first writer is created.
  */
 public final class SummaryWriterCache {
   private static final Logger LOG = LoggerFactory.getLogger(SummaryWriterCache.class);
   private static final Map<Path, SummaryWriter> WRITERS = new LinkedHashMap<>();
+  private static volatile double flushSecs = 120;
 
   private SummaryWriterCache() {}
 
@@ -34,7 +39,7 @@ public final class SummaryWriterCache {
   public static SummaryWriter get(Path logDir) {
     Objects.requireNonNull(logDir, "logDir");
     synchronized (WRITERS) {
-      return WRITERS.computeIfAbsent(logDir, SummaryWriter::create);
+      return WRITERS.computeIfAbsent(logDir, dir -> SummaryWriter.builder(dir).flushSecs(flushSecs).build());
     }
   }
 
@@ -46,8 +51,24 @@ public final class SummaryWriterCache {
     Objects.requireNonNull(logDir, "logDir");
     Objects.requireNonNull(graph, "graph");
     synchronized (WRITERS) {
-      return WRITERS.computeIfAbsent(logDir, dir -> SummaryWriter.builder(dir).graph(graph).build());
+      return WRITERS.computeIfAbsent(
+          logDir, dir -> SummaryWriter.builder(dir).graph(graph).flushSecs(flushSecs).build());
     }
+  }
+
+  /**
+   * The flush interval of the writers this cache creates from now on (writers already cached keep
+   * theirs); see {@link EventFileWriter.Builder#flushSecs}.
+   *
+   * @throws IllegalArgumentException if {@code secs} is negative, infinite or NaN
+   */
+  public static void setFlushSecs(double secs) {
+    flushSecs = EventFileWriter.checkFlushSecs(secs);
+  }
+
+  /** The flush interval given to writers created from now on (120 s unless {@link #setFlushSecs}). */
+  public static double flushSecs() {
+    return flushSecs;
   }
 
   /** Closes and forgets every cached writer; a failure to close one is logged, not thrown. */

@@ -49,8 +49,10 @@ class EventFileReaderTest {
     return file;
   }
 
+  // issue 11 item 1: a corrupt record ends the reading there, as TensorBoard's loader stops at the
+  // DATA_LOSS of TensorFlow's record reader; the events before it are kept.
   @Test
-  void aFlippedDataByteIsDataLossNamingFileAndOffset() throws IOException {
+  void aFlippedDataByteStopsTheReadingAndKeepsTheEventsBefore() throws IOException {
     List<Long> offsets = new ArrayList<>();
     Path file = writeThreeEvents(offsets);
     byte[] bytes = Files.readAllBytes(file);
@@ -58,32 +60,62 @@ class EventFileReaderTest {
     bytes[recordTwo + TfRecords.HEADER_BYTES + 1] ^= 0x40;
     Files.write(file, bytes);
     try (EventFileReader reader = EventFileReader.open(file)) {
-      assertThat(reader.next().getFileVersion()).isEqualTo("brain.Event:2");
-      assertThat(reader.next().getStep()).isEqualTo(1);
-      assertThatThrownBy(reader::next)
+      List<Event> events = new ArrayList<>();
+      reader.forEach(events::add);
+      assertThat(events).extracting(Event::getStep).containsExactly(0L, 1L);
+      EventFileReader.UnreadTail tail = reader.unreadTail().orElseThrow();
+      assertThat(tail.offset()).isEqualTo(recordTwo);
+      assertThat(tail.bytes()).isEqualTo(bytes.length - recordTwo);
+      assertThat(tail.truncated()).isFalse();
+      assertThat(reader.tornTail()).isFalse();
+      assertThat(tail.describe())
+          .startsWith("ignored the last " + (bytes.length - recordTwo) + " bytes, from byte offset " + recordTwo
+              + ": a corrupt record, data CRC mismatch: stored 0x");
+      assertThatThrownBy(reader::checkComplete)
           .isInstanceOf(DataLossException.class)
-          .hasMessageStartingWith(
-              "DATA_LOSS: corrupted record at byte offset " + recordTwo + " of " + file
-                  + ": data CRC mismatch")
+          .hasMessageStartingWith("DATA_LOSS: " + file + ": ignored the last ")
           .satisfies(e -> assertThat(((DataLossException) e).code()).isEqualTo(StatusCode.DATA_LOSS));
     }
   }
 
   @Test
-  void aFlippedLengthByteIsDataLossNamingFileAndOffset() throws IOException {
+  void aFlippedLengthByteStopsTheReadingNamingTheOffset() throws IOException {
     List<Long> offsets = new ArrayList<>();
     Path file = writeThreeEvents(offsets);
     byte[] bytes = Files.readAllBytes(file);
     int recordThree = offsets.get(3).intValue();
     bytes[recordThree] ^= 0x01;
     Files.write(file, bytes);
-    assertThatThrownBy(() -> EventFileReader.readAll(file))
-        .isInstanceOf(DataLossException.class)
-        .hasMessageStartingWith(
-            "DATA_LOSS: corrupted record at byte offset " + recordThree + " of " + file
-                + ": length CRC mismatch");
+    assertThat(EventFileReader.readAll(file)).extracting(Event::getStep).containsExactly(0L, 1L, 2L);
+    try (EventFileReader reader = EventFileReader.open(file)) {
+      reader.forEach(e -> {});
+      assertThat(reader.unreadTail().orElseThrow().describe())
+          .startsWith("ignored the last " + (bytes.length - recordThree) + " bytes, from byte offset "
+              + recordThree + ": a corrupt record, length CRC mismatch");
+    }
   }
 
+  // issue 11 item 12: a file that is not an event file at all yields nothing, and says so.
+  @Test
+  void garbageIsOneUnreadTailFromOffsetZero() throws IOException {
+    Path file = tmp.resolve("events.out.tfevents.0000000001.garbage");
+    Files.writeString(file, "this is not a TFRecord file, just some text\n".repeat(3));
+    try (EventFileReader reader = EventFileReader.open(file)) {
+      assertThat(reader.hasNext()).isFalse();
+      EventFileReader.UnreadTail tail = reader.unreadTail().orElseThrow();
+      assertThat(tail.offset()).isZero();
+      assertThat(tail.bytes()).isEqualTo(Files.size(file));
+      assertThat(tail.reason()).startsWith("a corrupt record, length CRC mismatch");
+    }
+    Path empty = Files.createFile(tmp.resolve("events.out.tfevents.0000000002.empty"));
+    try (EventFileReader reader = EventFileReader.open(empty)) {
+      assertThat(reader.hasNext()).isFalse();
+      assertThat(reader.unreadTail()).as("an empty file is complete: it has no records").isEmpty();
+    }
+  }
+
+  // issue 11 item 1: a cut-off last record (a writer killed mid-write) keeps every complete record
+  // before it and says how many bytes were ignored.
   @Test
   void aTornLastRecordEndsTheIterationCleanly() throws IOException {
     List<Long> offsets = new ArrayList<>();
@@ -99,12 +131,18 @@ class EventFileReaderTest {
         assertThat(events).as("cut at %d", cut).extracting(Event::getStep).containsExactly(0L, 1L, 2L);
         assertThat(reader.tornTail()).as("cut at %d", cut).isTrue();
         assertThat(reader.offset()).as("cut at %d", cut).isEqualTo(cut);
+        EventFileReader.UnreadTail tail = reader.unreadTail().orElseThrow();
+        assertThat(tail.offset()).isEqualTo(recordThree);
+        assertThat(tail.bytes()).as("cut at %d", cut).isEqualTo(cut - recordThree);
+        assertThat(tail.reason()).startsWith("a record cut short");
       }
     }
     Files.write(file, bytes);
     try (EventFileReader reader = EventFileReader.open(file)) {
       reader.forEach(e -> {});
       assertThat(reader.tornTail()).isFalse();
+      assertThat(reader.unreadTail()).isEmpty();
+      reader.checkComplete();
     }
   }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.Event;
@@ -113,6 +114,63 @@ class EventFileWriterTest {
           .as("an explicit flush writes out everything added before it (EFW-4)")
           .extracting(Event::getStep)
           .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    }
+  }
+
+  // issue 11 item 1: an idle writer flushes its pending events once the interval has passed, so a
+  // kill after a quiet spell loses at most one interval (TensorFlow's writer waits for an event).
+  @Test
+  void anIdleWriterFlushesPendingEventsWhenTheIntervalPasses() throws Exception {
+    FakeClock clock = FakeClock.atSeconds(2000);
+    try (EventFileWriter writer =
+        EventFileWriter.builder(tmp).clock(clock).hostname("h").flushSecs(1).build()) {
+      writer.add(scalarEvent(1, "x", 1f));
+      writer.add(scalarEvent(2, "x", 2f));
+      assertThat(writer.awaitProcessed(2, WAIT)).isTrue();
+      Path file = writer.currentFile().orElseThrow();
+      assertThat(EventFileReader.readAll(file))
+          .as("the first event flushed at once, the second waits for the interval")
+          .extracting(Event::getStep)
+          .containsExactly(0L, 1L);
+      clock.advance(Duration.ofSeconds(2));
+      // Nothing else is added: only the writer's own timer can flush step 2.
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (EventFileReader.readAll(file).size() < 3 && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(5_000_000);
+      }
+      assertThat(EventFileReader.readAll(file)).extracting(Event::getStep).containsExactly(0L, 1L, 2L);
+    }
+  }
+
+  // issue 11 item 1: however much is buffered, the file on disk holds whole records only.
+  @Test
+  void theFileOnlyEverEndsAtARecordBoundary() throws Exception {
+    try (EventFileWriter writer =
+        EventFileWriter.builder(tmp).hostname("h").flushSecs(1e6).maxQueue(4).build()) {
+      writer.add(scalarEvent(0, "first", 0f));
+      assertThat(writer.awaitProcessed(1, WAIT)).isTrue();
+      Path file = writer.currentFile().orElseThrow();
+      String padding = "p".repeat(997);
+      int seen = 0;
+      for (int i = 1; i <= 400; i++) {
+        writer.add(scalarEvent(i, "tag-" + padding + i, i));
+        assertThat(writer.awaitProcessed(i + 1, WAIT)).isTrue();
+        if (i % 20 == 0) {
+          try (EventFileReader reader = EventFileReader.open(file)) {
+            int n = 0;
+            while (reader.hasNext()) {
+              assertThat(reader.next().getStep()).isEqualTo(Math.max(0, n - 1));
+              n++;
+            }
+            assertThat(reader.unreadTail()).as("after event %d", i).isEmpty();
+            assertThat(reader.offset()).isEqualTo(Files.size(file));
+            seen = n;
+          }
+        }
+      }
+      assertThat(seen)
+          .as("about 400 KiB were added: the 64 KiB buffer went to disk several times, in whole records")
+          .isGreaterThan(200);
     }
   }
 

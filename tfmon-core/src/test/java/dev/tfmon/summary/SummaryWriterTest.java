@@ -277,4 +277,23 @@ class SummaryWriterTest {
     assertThat(second).isNotSameAs(first);
     assertThat(second.isClosed()).isFalse();
   }
+
+  // issue 11 item 1: the cache's writers take TensorFlow's 120 s unless a program chose another interval.
+  @Test
+  void cacheGivesNewWritersTheChosenFlushInterval() {
+    assertThat(SummaryWriterCache.flushSecs()).isEqualTo(120.0);
+    SummaryWriter before = SummaryWriterCache.get(tmp.resolve("before"));
+    try {
+      SummaryWriterCache.setFlushSecs(5);
+      assertThat(SummaryWriterCache.get(tmp.resolve("after")).eventFileWriter().flushSecs()).isEqualTo(5.0);
+      assertThat(before.eventFileWriter().flushSecs()).as("a cached writer keeps its interval").isEqualTo(120.0);
+      assertThatThrownBy(() -> SummaryWriterCache.setFlushSecs(-2))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("flushSecs must be a finite number >= 0, but got -2.0");
+      assertThat(SummaryWriterCache.flushSecs()).isEqualTo(5.0);
+    } finally {
+      SummaryWriterCache.setFlushSecs(120);
+      SummaryWriterCache.clear();
+    }
+  }
 }
