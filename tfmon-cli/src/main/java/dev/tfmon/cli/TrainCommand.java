@@ -288,8 +288,8 @@ final class TrainCommand implements Callable<Integer> {
     Optional<ModelDirCheck.Resume> resume = isChief() ? ModelDirCheck.check(modelDir, graph) : Optional.empty();
 
     out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
-    out.printf("model: multi-layer classifier, layers %s (ReLU), %s(learning rate %s), batch %d%n",
-        join(model.layerSizes()), distributed == null ? "Adam" : "GradientDescent", learningRate, batch);
+    out.printf("model: multi-layer classifier, layers %s (ReLU), Adam(learning rate %s), batch %d%n",
+        join(model.layerSizes()), learningRate, batch);
     if (distributed != null) {
       out.printf("cluster: %s; this is /job:worker/task:%d%s; variables on %d ps task%s%n",
           distributed.cluster().toCompactString(), distributed.task(), isChief() ? " (chief)" : "",

@@ -66,8 +66,10 @@ class ClusterCliTest {
 
     CliProcess.Result inspect = CliProcess.run(work, TIMEOUT, "inspect", modelDir.toString());
     assertThat(inspect.exitCode()).as(inspect.toString()).isEqualTo(0);
-    assertThat(inspect.out()).contains("checkpoint " + checkpoint + ": 7 tensors")
-        .contains("global_step").contains("dense_0_kernel");
+    // issue 14 item 1: Adam on the cluster, its slots and beta powers saved once, with the weights
+    assertThat(r.out()).contains("[worker1] model: multi-layer classifier, layers 2-64-64-3 (ReLU), Adam(learning rate 0.01)");
+    assertThat(inspect.out()).contains("checkpoint " + checkpoint + ": 21 tensors")
+        .contains("global_step").contains("dense_0_kernel").contains("dense_0_kernel-m").contains("beta1_power");
   }
 
   @Test
