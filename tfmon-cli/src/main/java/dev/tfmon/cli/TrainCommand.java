@@ -1,8 +1,8 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.checkpoint.Saver;
-import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.cluster.TaskServer;
+import dev.tfmon.cluster.TaskServerMain;
 import dev.tfmon.graph.GlobalStep;
 import org.tensorflow.Output;
 import org.tensorflow.types.TInt64;
@@ -137,20 +137,8 @@ final class TrainCommand implements Callable<Integer> {
           + "e.g. 90s, 10m, 1h; 0 turns the watchdog off (default: ${DEFAULT-VALUE}).")
   String stallTimeout;
 
-  @Option(names = "--cluster", paramLabel = "SPEC",
-      description = "Train as one worker of this TensorFlow cluster (JSON file, JSON, or ps=h:p;worker=h:p,h:p): "
-          + "variables on the ps tasks, worker 0 is the chief that checkpoints. Default: TF_CONFIG if set.")
-  String cluster;
-
-  @Option(names = "--job", paramLabel = "NAME", description = "With --cluster: this task's job; only worker trains (default: worker).")
-  String job;
-
-  @Option(names = "--task", paramLabel = "I", description = "With --cluster: this worker's index (default: 0).")
-  Integer task;
-
-  /** Set by {@code tfmon cluster} on its children, so that they die with it. */
-  @Option(names = "--exit-on-stdin-eof", hidden = true)
-  boolean exitOnStdinEof;
+  /** --cluster, --job, --task: train as one worker (or the chief) of a cluster. */
+  @CommandLine.Mixin ClusterOptions clusterOptions;
 
   /** This worker's task when training on a cluster, else null. */
   private ClusterArgs distributed;
@@ -168,6 +156,11 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     out = spec.commandLine().getOut();
     validate();
+    if (distributed != null && distributed.isEvaluator()) {
+      out.println(distributed.evaluatorNote());
+      out.flush();
+      return 0;
+    }
     if (distributed != null) {
       startServer();
     }
@@ -229,13 +222,13 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private void validateCluster() {
-    distributed = ClusterArgs.resolve(cluster, job, task, "worker", System.getenv()).orElse(null);
-    if (distributed == null) {
+    distributed = clusterOptions.resolve("worker").orElse(null);
+    if (distributed == null || distributed.isEvaluator()) {
       return;
     }
-    if (!distributed.job().equals("worker")) {
-      throw CliException.usage("tfmon train runs worker tasks only, but the task is /job:" + distributed.job()
-          + "/task:" + distributed.task() + " (serve a ps task with 'tfmon server')");
+    if (!distributed.job().equals("worker") && !distributed.job().equals("chief")) {
+      throw CliException.usage("tfmon train runs worker and chief tasks only, but the task is " + distributed.taskName()
+          + " (serve a ps task with 'tfmon server')");
     }
     if (!distributed.cluster().hasJob("ps")) {
       throw CliException.usage("the cluster " + distributed.cluster().toCompactString()
@@ -247,19 +240,17 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private boolean isChief() {
-    return distributed == null || distributed.task() == 0;
+    return distributed == null || distributed.isChief();
   }
 
   private void startServer() {
-    if (exitOnStdinEof) {
-      ClusterArgs.exitOnStdinEof();
-    }
+    clusterOptions.watchParent();
     try {
       server = TaskServer.start(distributed.cluster(), distributed.job(), distributed.task());
     } catch (IllegalStateException e) {
       throw CliException.failure(e.getMessage(), e);
     }
-    out.println(ServerCommand.readyLine(server));
+    out.println(TaskServerMain.readyLine(server));
     out.flush();
   }
 
@@ -282,7 +273,7 @@ final class TrainCommand implements Callable<Integer> {
     ClassifierGraph model =
         ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed,
             distributed == null ? null
-                : new ClassifierGraph.Placement(ReplicaDeviceSetter.forCluster(distributed.cluster()), distributed.task()));
+                : new ClassifierGraph.Placement(distributed.placement(), distributed.task()));
     Saver saver = Saver.builder(graph).maxToKeep(5).build();
     // Only the chief reads and writes the model directory; the other workers only train.
     Optional<ModelDirCheck.Resume> resume = isChief() ? ModelDirCheck.check(modelDir, graph) : Optional.empty();
@@ -291,8 +282,8 @@ final class TrainCommand implements Callable<Integer> {
     out.printf("model: multi-layer classifier, layers %s (ReLU), Adam(learning rate %s), batch %d%n",
         join(model.layerSizes()), learningRate, batch);
     if (distributed != null) {
-      out.printf("cluster: %s; this is /job:worker/task:%d%s; variables on %d ps task%s%n",
-          distributed.cluster().toCompactString(), distributed.task(), isChief() ? " (chief)" : "",
+      out.printf("cluster: %s; this is %s%s; variables on %d ps task%s%n",
+          distributed.cluster().toCompactString(), distributed.taskName(), isChief() ? " (chief)" : "",
           distributed.cluster().numTasks("ps"), distributed.cluster().numTasks("ps") == 1 ? "" : "s");
     }
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();
@@ -361,7 +352,7 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     if (!isChief()) {
-      out.printf("waiting for the chief (/job:worker/task:0) to initialize or restore the model%n");
+      out.printf("waiting for the chief (%s) to initialize or restore the model%n", distributed.chiefName());
     } else if (resume.isPresent()) {
       out.printf("resuming from checkpoint %s (global step %d)%n", resume.get().checkpoint(), startStep);
     } else {
@@ -405,7 +396,7 @@ final class TrainCommand implements Callable<Integer> {
       // and itself, and a short recovery wait lets a non-chief start soon after the chief's init.
       mts.master(server.target())
           .isChief(isChief())
-          .config(ReplicaDeviceSetter.forCluster(distributed.cluster()).sessionConfig(distributed.task()))
+          .config(distributed.placement().sessionConfig(distributed.task()))
           .recoveryWait(Duration.ofMillis(500));
       globalStep = GlobalStep.readTensor(graph);
     }
@@ -461,7 +452,7 @@ final class TrainCommand implements Callable<Integer> {
         events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
     }
     if (distributed != null) {
-      out.printf("done: /job:worker/task:%d at global step %d%n", distributed.task(), finalGlobalStep);
+      out.printf("done: %s at global step %d%n", distributed.taskName(), finalGlobalStep);
     }
     out.flush();
     return signals.stopRequested() ? signals.exitCode() : 0;
