@@ -106,7 +106,7 @@ final class ClusterCommand implements Callable<Integer> {
     try {
       reserved = builder.reserve();
     } catch (IllegalStateException e) {
-      throw CliException.failure("--host-per-task: " + e.getMessage(), e);
+      throw CliException.failure((hostPerTask ? "--host-per-task: " : "") + e.getMessage(), e);
     }
     try (LocalCluster cluster = reserved) {
       synchronized (printLock) {

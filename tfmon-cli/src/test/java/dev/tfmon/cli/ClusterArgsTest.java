@@ -110,4 +110,20 @@ class ClusterArgsTest {
     assertThat(ClusterCommand.modelDir(java.util.List.of("--model-dir=runs/y"))).isEqualTo("runs/y");
     assertThat(ClusterCommand.modelDir(java.util.List.of())).isEqualTo("runs/default");
   }
+
+  // issue 15 item 5: train and server take the same cluster options, from one mixin
+  @Test
+  void trainAndServerShareTheClusterOptions() {
+    picocli.CommandLine cli = new picocli.CommandLine(new TfmonCli());
+    for (String command : java.util.List.of("train", "server")) {
+      picocli.CommandLine.Model.CommandSpec spec = cli.getSubcommands().get(command).getCommandSpec();
+      assertThat(spec.mixins()).containsKey("clusterOptions");
+      for (String option : java.util.List.of("--cluster", "--job", "--task", "--exit-on-stdin-eof")) {
+        assertThat(spec.findOption(option)).as("%s %s", command, option).isNotNull();
+      }
+      assertThat(spec.findOption("--cluster").description())
+          .isEqualTo(cli.getSubcommands().get("server").getCommandSpec().findOption("--cluster").description());
+    }
+    assertThat(ClusterOptions.SET_BY_CLUSTER).containsExactly("--cluster", "--job", "--task");
+  }
 }

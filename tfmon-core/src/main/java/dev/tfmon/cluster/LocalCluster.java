@@ -376,10 +376,11 @@ public final class LocalCluster implements AutoCloseable {
       if (startTimeout == null || startTimeout.isNegative() || startTimeout.isZero()) {
         throw new IllegalArgumentException("expected a positive start timeout, but got " + startTimeout);
       }
-      for (Object setting : new Object[] {command == null ? "" : command, environment, outputListener}) {
-        if (setting == null) {
-          throw new IllegalArgumentException("expected a task command, environment and output listener, but got null");
-        }
+      if (environment == null) {
+        throw new IllegalArgumentException("expected a task environment, but got null");
+      }
+      if (outputListener == null) {
+        throw new IllegalArgumentException("expected an output listener, but got null");
       }
     }
 
