@@ -1,7 +1,7 @@
 package dev.tfmon.bench;
 
 import dev.tfmon.cluster.LocalCluster;
-import dev.tfmon.cluster.TaskProcess;
+import dev.tfmon.process.ChildProcess;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.ChiefSessionCreator;
@@ -84,7 +84,7 @@ public final class ClusterBench {
             (spec, job, task) ->
                 job.equals("ps")
                     ? server.command(spec, job, task)
-                    : LocalCluster.javaCommand(
+                    : ChildProcess.javaCommand(
                         jvm,
                         ClusterBenchWorker.class.getName(),
                         List.of(
@@ -108,7 +108,7 @@ public final class ClusterBench {
       long doneAt = 0;
       long doneStep = 0;
       for (int t = 0; t < workers; t++) {
-        TaskProcess p = cluster.task("worker", t);
+        ChildProcess p = cluster.task("worker", t);
         markAt = Math.min(markAt, number(p.awaitLine("MARK ", TIMEOUT), "at"));
         String done = p.awaitLine("DONE ", TIMEOUT);
         doneAt = Math.max(doneAt, number(done, "at"));
@@ -124,8 +124,8 @@ public final class ClusterBench {
     long[] chief = new long[restarts];
     long[] worker = new long[restarts];
     try (LocalCluster cluster = builder(2, Long.MAX_VALUE / 2, 200, hidden, maxBackoffMs, dir).start()) {
-      TaskProcess c = cluster.task("worker", 0);
-      TaskProcess w = cluster.task("worker", 1);
+      ChildProcess c = cluster.task("worker", 0);
+      ChildProcess w = cluster.task("worker", 1);
       for (int r = 0; r < restarts; r++) {
         c.awaitLine("SAVED ", TIMEOUT);
         c.awaitLine("SAVED ", TIMEOUT); // some training on the current session first
@@ -146,7 +146,7 @@ public final class ClusterBench {
     row("ps serving to worker's first step", worker);
   }
 
-  private static String awaitSession(TaskProcess p, int session) {
+  private static String awaitSession(ChildProcess p, int session) {
     while (true) {
       String line = p.awaitLine("FIRST ", TIMEOUT);
       if (number(line, "session") >= session) {

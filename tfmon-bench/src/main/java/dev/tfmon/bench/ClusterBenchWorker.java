@@ -10,6 +10,7 @@ import dev.tfmon.graph.TrainOps;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
+import dev.tfmon.process.ParentWatch;
 import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.scaffold.Scaffold;
@@ -18,7 +19,6 @@ import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.RecoveryPolicy;
 import dev.tfmon.session.SessionCreator;
 import dev.tfmon.session.WorkerSessionCreator;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -81,7 +81,7 @@ public final class ClusterBenchWorker {
   }
 
   public static void main(String[] args) throws Exception {
-    exitWhenParentDies();
+    ParentWatch.haltWhenStdinCloses();
     Map<String, String> o = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       o.put(args[i], args[i + 1]);
@@ -197,23 +197,5 @@ public final class ClusterBenchWorker {
       lastSaved = step;
       print("SAVED step=" + step);
     }
-  }
-
-  private static void exitWhenParentDies() {
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                while (System.in.read() >= 0) {
-                  // wait for the end of the stream: the parent is gone
-                }
-              } catch (IOException ignored) {
-                // same as the end of the stream
-              }
-              Runtime.getRuntime().halt(3);
-            },
-            "parent-watch");
-    t.setDaemon(true);
-    t.start();
   }
 }

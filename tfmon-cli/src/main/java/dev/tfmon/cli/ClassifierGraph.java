@@ -9,7 +9,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
-import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
@@ -62,8 +61,8 @@ record ClassifierGraph(
   /**
    * Builds the model for between-graph replication when {@code placement} is not null: the global
    * step first, then the weights round-robin on the ps tasks, the rest on worker {@code
-   * placement.task()}. The optimizer is then plain gradient descent: Adam's beta-power variables
-   * are created without a device by TF Java, so each worker would get its own uninitialized copy.
+   * placement.task()}. Adam's slots and beta powers follow the weights onto the ps tasks ({@link
+   * TrainOps#minimize} places them).
    */
   static ClassifierGraph build(
       Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate, long epochs, long seed,
@@ -128,8 +127,7 @@ record ClassifierGraph(
     Operand<TFloat32> loss =
         t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
     Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
-    Operation trainOp = TrainOps.minimize(
-        placement == null ? new OrderedAdam(graph, learningRate) : new GradientDescent(graph, learningRate), loss, "train_op");
+    Operation trainOp = TrainOps.minimize(new OrderedAdam(graph, learningRate), loss, "train_op");
 
     Dataset eval = data.eval();
     Ops e = tf.withSubScope("eval");

@@ -1,19 +1,21 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.cluster.ClusterSpec;
+import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.cluster.TfConfig;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The task a distributed command serves: from {@code --cluster/--job/--task}, or from {@code
- * TF_CONFIG} when {@code --cluster} is absent. Every bad value is a usage error naming it.
+ * The task a distributed command serves: from {@code --cluster/--job/--task} ({@link
+ * ClusterOptions}), or from {@code TF_CONFIG} when {@code --cluster} is absent. Every bad value is a
+ * usage error naming it. An {@code evaluator} outside the cluster is a task too ({@link
+ * #isEvaluator()}): TF_CONFIG names one beside the cluster, as Kubernetes operators do.
  *
  * <pre>{@code
- * ClusterArgs.Task me = ClusterArgs.resolve("ps=127.0.0.1:2222;worker=127.0.0.1:2223", "worker", 0, System.getenv());
+ * ClusterArgs me = ClusterArgs.resolve("ps=127.0.0.1:2222;worker=127.0.0.1:2223", "worker", 0, null, System.getenv())
+ *     .orElseThrow();
  * }</pre>
  *
  * @param cluster the cluster
@@ -32,7 +34,7 @@ record ClusterArgs(ClusterSpec cluster, String job, int task) {
    * @throws CliException a usage error naming the bad value
    */
   static Optional<ClusterArgs> resolve(
-      String clusterArg, String job, Integer task, String defaultJob, java.util.Map<String, String> env) {
+      String clusterArg, String job, Integer task, String defaultJob, Map<String, String> env) {
     ClusterSpec spec;
     if (clusterArg != null) {
       spec = parseCluster(clusterArg);
@@ -59,7 +61,8 @@ record ClusterArgs(ClusterSpec cluster, String job, int task) {
       throw CliException.usage("no --job given; the cluster's jobs are " + spec.jobNames());
     }
     try {
-      spec.address(j, t);
+      // TfConfig accepts the tasks TF_CONFIG may name: one of the cluster's, or an evaluator
+      new TfConfig(spec, j, t);
     } catch (IllegalArgumentException e) {
       throw CliException.usage("--job " + j + " --task " + t + ": " + e.getMessage());
     }
@@ -68,42 +71,43 @@ record ClusterArgs(ClusterSpec cluster, String job, int task) {
 
   /** Parses {@code --cluster}: inline JSON, the compact form, or the path of a JSON file. */
   static ClusterSpec parseCluster(String arg) {
-    String text = arg.strip();
     try {
-      if (text.startsWith("{") || text.contains("=")) {
-        return ClusterSpec.parse(text);
-      }
-      Path file = Path.of(text);
-      if (!Files.isRegularFile(file)) {
-        throw CliException.usage(
-            "--cluster '" + arg + "' is neither a JSON file, nor JSON, nor job=host:port[,host:port...][;job=...]");
-      }
-      return ClusterSpec.fromJsonFile(file);
+      return ClusterSpec.fromArgument(arg);
     } catch (IllegalArgumentException e) {
       throw CliException.usage("--cluster '" + arg + "': " + e.getMessage());
     } catch (UncheckedIOException e) {
-      IOException cause = e.getCause();
-      throw CliException.usage("--cluster '" + arg + "': " + e.getMessage() + " (" + cause.getMessage() + ")");
+      throw CliException.usage("--cluster '" + arg + "': " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
     }
   }
 
-  /** In a child process: halt when standard input ends, i.e. when the parent is gone. */
-  static void exitOnStdinEof() {
-    Thread watcher =
-        new Thread(
-            () -> {
-              try {
-                while (System.in.read() >= 0) {
-                  // only the end of the stream matters
-                }
-              } catch (IOException parentGone) {
-                // a broken pipe means the same as EOF
-              }
-              // halt, not exit: a TF server has no clean shutdown to wait for
-              Runtime.getRuntime().halt(3);
-            },
-            "stdin-eof-watch");
-    watcher.setDaemon(true);
-    watcher.start();
+  /** Whether this is an evaluator beside the cluster rather than one of its tasks. */
+  boolean isEvaluator() {
+    return !cluster.hasJob(job);
+  }
+
+  /** What an evaluator prints before it exits: it has no part in the cluster yet. */
+  String evaluatorNote() {
+    return taskName() + " is not a task of the cluster (jobs " + cluster.jobNames() + "): an evaluator"
+        + " has nothing to serve or train, and tfmon cannot evaluate checkpoints yet; exiting";
+  }
+
+  /** Whether this task is the chief (TensorFlow's rule, {@link ClusterSpec#isChief}). */
+  boolean isChief() {
+    return cluster.isChief(job, task);
+  }
+
+  /** {@code /job:worker/task:1}. */
+  String taskName() {
+    return "/job:" + job + "/task:" + task;
+  }
+
+  /** The chief's name: {@code /job:chief/task:0}, or {@code /job:worker/task:0} without a chief job. */
+  String chiefName() {
+    return "/job:" + cluster.chiefJob() + "/task:0";
+  }
+
+  /** Variables on the ps tasks, this task's computation on this task's own job. */
+  ReplicaDeviceSetter placement() {
+    return ReplicaDeviceSetter.forCluster(cluster, "ps", job);
   }
 }

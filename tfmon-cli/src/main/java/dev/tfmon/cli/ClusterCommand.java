@@ -3,7 +3,8 @@ package dev.tfmon.cli;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.cluster.ClusterSpec;
 import dev.tfmon.cluster.LocalCluster;
-import dev.tfmon.cluster.TaskProcess;
+import dev.tfmon.cluster.TaskServer;
+import dev.tfmon.process.ChildProcess;
 import dev.tfmon.summary.EventFileReader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,10 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 import sun.misc.Signal;
 
 /**
@@ -52,6 +53,10 @@ final class ClusterCommand implements Callable<Integer> {
       description = "Worker tasks training the model (default: ${DEFAULT-VALUE}).")
   int workers;
 
+  @Option(names = "--host-per-task",
+      description = "Give each task a loopback address of its own (127.0.0.2, 127.0.0.3, ...), as if each ran on its own host.")
+  boolean hostPerTask;
+
   @Option(names = "--start-timeout", defaultValue = "60s", paramLabel = "DURATION",
       description = "How long a task may take to start serving (default: ${DEFAULT-VALUE}).")
   String startTimeout;
@@ -82,11 +87,13 @@ final class ClusterCommand implements Callable<Integer> {
         LocalCluster.builder()
             .ps(ps)
             .workers(workers)
+            .hostPerTask(hostPerTask)
             .startTimeout(timeout)
             .command((cluster, job, task) -> taskCommand(cluster, job, task, trainArgs))
             .outputListener(
                 (task, line) -> {
-                  if (quietNative && isNativeInfo(line)) {
+                  // each task warns that it listens on every interface; LocalCluster warns once for all
+                  if ((quietNative && isNativeInfo(line)) || line.contains(TaskServer.EXPOSURE_MARKER)) {
                     return;
                   }
                   synchronized (printLock) {
@@ -95,7 +102,13 @@ final class ClusterCommand implements Callable<Integer> {
                   }
                 });
     installSignalHandlers();
-    try (LocalCluster cluster = builder.reserve()) {
+    LocalCluster reserved;
+    try {
+      reserved = builder.reserve();
+    } catch (IllegalStateException e) {
+      throw CliException.failure((hostPerTask ? "--host-per-task: " : "") + e.getMessage(), e);
+    }
+    try (LocalCluster cluster = reserved) {
       synchronized (printLock) {
         out.printf("cluster: %s%n", cluster.spec().toCompactString());
         out.flush();
@@ -146,18 +159,17 @@ final class ClusterCommand implements Callable<Integer> {
           stopSignal.getName());
       out.flush();
     }
-    List<TaskProcess> workerTasks = new ArrayList<>();
+    List<ChildProcess> workerTasks = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
-      TaskProcess p = cluster.task("worker", w);
+      ChildProcess p = cluster.task("worker", w);
       workerTasks.add(p);
       if (p.isAlive()) {
-        // SIGTERM through the handle: Process.destroy() would also close the pipes, and a child that
-        // sees its standard input end exits at once, without its final checkpoint
-        p.process().toHandle().destroy();
+        // SIGTERM alone: a child that saw its standard input end would exit without its checkpoint
+        p.terminate();
       }
     }
     long deadline = System.nanoTime() + STOP_GRACE.toNanos();
-    for (TaskProcess p : workerTasks) {
+    for (ChildProcess p : workerTasks) {
       try {
         p.process().waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
@@ -166,7 +178,7 @@ final class ClusterCommand implements Callable<Integer> {
       }
     }
     synchronized (printLock) {
-      for (TaskProcess p : workerTasks) {
+      for (ChildProcess p : workerTasks) {
         out.printf("%s: %s%n", shortName(p.name()),
             p.isAlive() ? "still running after " + STOP_GRACE.toSeconds() + " s, killed" : "exited with code " + p.process().exitValue());
       }
@@ -187,7 +199,7 @@ final class ClusterCommand implements Callable<Integer> {
       throw CliException.usage("expected the job 'train' after the cluster options, but got '" + command.get(0) + "'");
     }
     for (String arg : command) {
-      for (String own : List.of("--cluster", "--job", "--task")) {
+      for (String own : ClusterOptions.SET_BY_CLUSTER) {
         if (arg.equals(own) || arg.startsWith(own + "=")) {
           throw CliException.usage("tfmon cluster sets " + own + " of each worker itself; remove '" + arg + "'");
         }
@@ -217,7 +229,7 @@ final class ClusterCommand implements Callable<Integer> {
     }
     args.addAll(List.of("--cluster", cluster.toCompactString(), "--job", job, "--task", Integer.toString(task),
         "--exit-on-stdin-eof"));
-    return LocalCluster.javaCommand(List.of("-Xmx512m", "-XX:+UseSerialGC"), TfmonCli.class.getName(), args);
+    return ChildProcess.javaCommand(List.of("-Xmx512m", "-XX:+UseSerialGC"), TfmonCli.class.getName(), args);
   }
 
   /**
@@ -232,7 +244,7 @@ final class ClusterCommand implements Callable<Integer> {
       }
       boolean running = false;
       for (int w = 0; w < workers; w++) {
-        TaskProcess p = cluster.task("worker", w);
+        ChildProcess p = cluster.task("worker", w);
         if (p.isAlive()) {
           running = true;
         } else if (p.process().exitValue() != 0) {
@@ -243,7 +255,7 @@ final class ClusterCommand implements Callable<Integer> {
         return null;
       }
       for (int t = 0; t < ps; t++) {
-        TaskProcess p = cluster.task("ps", t);
+        ChildProcess p = cluster.task("ps", t);
         if (!p.isAlive()) {
           return "/job:ps/task:" + t + " exited with code " + p.process().exitValue() + " while the workers ran";
         }

@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code tfmon server}: serves one task of a TensorFlow cluster (typically a parameter server) in
@@ -28,45 +28,31 @@ import picocli.CommandLine.Option;
       "the cluster, the job and the task. TensorFlow servers have no clean shutdown: stop it with Ctrl-C or kill."
     })
 final class ServerCommand implements Callable<Integer> {
-  @Option(names = "--cluster", paramLabel = "SPEC",
-      description = "The cluster: a JSON file, inline JSON ({\"ps\": [\"host:port\"], ...}) or ps=host:port;worker=host:port,host:port.")
-  String cluster;
-
-  @Option(names = "--job", paramLabel = "NAME", description = "This task's job, e.g. ps (default: TF_CONFIG's).")
-  String job;
-
-  @Option(names = "--task", paramLabel = "I", description = "This task's index in its job (default: TF_CONFIG's, or 0).")
-  Integer task;
-
-  /** Set by {@code tfmon cluster} on its children, so that they die with it. */
-  @Option(names = "--exit-on-stdin-eof", hidden = true)
-  boolean exitOnStdinEof;
+  @Mixin ClusterOptions clusterOptions;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
     ClusterArgs me =
-        ClusterArgs.resolve(cluster, job, task, null, System.getenv())
+        clusterOptions.resolve(null)
             .orElseThrow(() -> CliException.usage("no --cluster given and TF_CONFIG is not set"));
-    if (exitOnStdinEof) {
-      ClusterArgs.exitOnStdinEof();
+    PrintWriter out = spec.commandLine().getOut();
+    if (me.isEvaluator()) {
+      out.println(me.evaluatorNote());
+      out.flush();
+      return 0;
     }
+    clusterOptions.watchParent();
     TaskServer server;
     try {
       server = TaskServer.start(me.cluster(), me.job(), me.task());
     } catch (IllegalStateException e) {
       throw CliException.failure(e.getMessage(), e);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    out.println(readyLine(server));
+    out.println(TaskServerMain.readyLine(server));
     out.flush();
     server.join();
     return 0;
-  }
-
-  /** The line {@code tfmon cluster} and {@link dev.tfmon.cluster.LocalCluster} wait for. */
-  static String readyLine(TaskServer server) {
-    return TaskServerMain.READY_PREFIX + server.target() + " /job:" + server.job() + "/task:" + server.task();
   }
 }

@@ -2,8 +2,8 @@ package dev.tfmon.cli;
 
 import dev.tfmon.checkpoint.CheckpointDirLock;
 import dev.tfmon.checkpoint.Saver;
-import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.cluster.TaskServer;
+import dev.tfmon.cluster.TaskServerMain;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.scaffold.Scaffold;
 import java.io.PrintWriter;
@@ -139,20 +139,8 @@ final class TrainCommand implements Callable<Integer> {
           + "e.g. 90s, 10m, 1h; 0 turns the watchdog off (default: ${DEFAULT-VALUE}).")
   String stallTimeout;
 
-  @Option(names = "--cluster", paramLabel = "SPEC",
-      description = "Train as one worker of this TensorFlow cluster (JSON file, JSON, or ps=h:p;worker=h:p,h:p): "
-          + "variables on the ps tasks, worker 0 is the chief that checkpoints. Default: TF_CONFIG if set.")
-  String cluster;
-
-  @Option(names = "--job", paramLabel = "NAME", description = "With --cluster: this task's job; only worker trains (default: worker).")
-  String job;
-
-  @Option(names = "--task", paramLabel = "I", description = "With --cluster: this worker's index (default: 0).")
-  Integer task;
-
-  /** Set by {@code tfmon cluster} on its children, so that they die with it. */
-  @Option(names = "--exit-on-stdin-eof", hidden = true)
-  boolean exitOnStdinEof;
+  /** --cluster, --job, --task: train as one worker (or the chief) of a cluster. */
+  @CommandLine.Mixin ClusterOptions clusterOptions;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -162,6 +150,11 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     out = spec.commandLine().getOut();
     TrainSettings settings = resolve();
+    if (settings.distributed() != null && settings.distributed().isEvaluator()) {
+      out.println(settings.distributed().evaluatorNote());
+      out.flush();
+      return 0;
+    }
     // The lock first: a second run on the directory fails at once, before any work, naming the first.
     try (CheckpointDirLock lock = settings.isChief() ? lock(settings.modelDir()) : null;
         Graph graph = new Graph()) {
@@ -173,7 +166,7 @@ final class TrainCommand implements Callable<Integer> {
         Optional<ModelDirCheck.Resume> resume =
             settings.isChief() ? ModelDirCheck.check(settings.modelDir(), graph) : Optional.empty();
         if (!settings.isChief()) {
-          out.printf("waiting for the chief (/job:worker/task:0) to initialize or restore the model%n");
+          out.printf("waiting for the chief (%s) to initialize or restore the model%n", settings.distributed().chiefName());
         } else if (resume.isPresent()) {
           out.printf("resuming from checkpoint %s (global step %d)%n", resume.get().checkpoint(), resume.get().step());
         } else {
@@ -265,13 +258,13 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private ClusterArgs resolveCluster() {
-    ClusterArgs distributed = ClusterArgs.resolve(cluster, job, task, "worker", System.getenv()).orElse(null);
-    if (distributed == null) {
-      return null;
+    ClusterArgs distributed = clusterOptions.resolve("worker").orElse(null);
+    if (distributed == null || distributed.isEvaluator()) {
+      return distributed;
     }
-    if (!distributed.job().equals("worker")) {
-      throw CliException.usage("tfmon train runs worker tasks only, but the task is /job:" + distributed.job()
-          + "/task:" + distributed.task() + " (serve a ps task with 'tfmon server')");
+    if (!distributed.job().equals("worker") && !distributed.job().equals("chief")) {
+      throw CliException.usage("tfmon train runs worker and chief tasks only, but the task is " + distributed.taskName()
+          + " (serve a ps task with 'tfmon server')");
     }
     if (!distributed.cluster().hasJob("ps")) {
       throw CliException.usage("the cluster " + distributed.cluster().toCompactString()
@@ -296,16 +289,14 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Starts this worker's own server (before the graph is built) and prints its READY line. */
   private TrainSettings withServer(TrainSettings s) {
-    if (exitOnStdinEof) {
-      ClusterArgs.exitOnStdinEof();
-    }
+    clusterOptions.watchParent();
     TaskServer server;
     try {
       server = TaskServer.start(s.distributed().cluster(), s.distributed().job(), s.distributed().task());
     } catch (IllegalStateException e) {
       throw CliException.failure(e.getMessage(), e);
     }
-    out.println(ServerCommand.readyLine(server));
+    out.println(TaskServerMain.readyLine(server));
     out.flush();
     return new TrainSettings(s.modelDir(), s.lastStep(), s.epochs(), s.checkpointSteps(), s.checkpointSecs(),
         s.summarySteps(), s.flushSecs(), s.logSteps(), s.metricsPort(), s.stallTimeout(), s.distributed(), server);
@@ -334,14 +325,14 @@ final class TrainCommand implements Callable<Integer> {
     ClassifierGraph model =
         ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed,
             distributed == null ? null
-                : new ClassifierGraph.Placement(ReplicaDeviceSetter.forCluster(distributed.cluster()), distributed.task()));
+                : new ClassifierGraph.Placement(distributed.placement(), distributed.task()));
     Saver saver = Saver.builder(graph).maxToKeep(5).build();
     out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
     out.printf("model: multi-layer classifier, layers %s (ReLU), %s(learning rate %s), batch %d%n",
-        join(model.layerSizes()), distributed == null ? "Adam" : "GradientDescent", learningRate, batch);
+        join(model.layerSizes()), "Adam", learningRate, batch);
     if (distributed != null) {
-      out.printf("cluster: %s; this is /job:worker/task:%d%s; variables on %d ps task%s%n",
-          distributed.cluster().toCompactString(), distributed.task(), settings.isChief() ? " (chief)" : "",
+      out.printf("cluster: %s; this is %s%s; variables on %d ps task%s%n",
+          distributed.cluster().toCompactString(), distributed.taskName(), settings.isChief() ? " (chief)" : "",
           distributed.cluster().numTasks("ps"), distributed.cluster().numTasks("ps") == 1 ? "" : "s");
     }
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();

@@ -48,7 +48,7 @@ final class TrainReport {
           events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
     }
     if (settings.distributed() != null) {
-      out.printf("done: /job:worker/task:%d at global step %d%n", settings.distributed().task(), o.finalGlobalStep());
+      out.printf("done: %s at global step %d%n", settings.distributed().taskName(), o.finalGlobalStep());
     }
     out.flush();
   }

@@ -41,7 +41,7 @@ record TrainSettings(
 
   /** Whether this process writes the model directory (alone, or worker 0 of a cluster). */
   boolean isChief() {
-    return distributed == null || distributed.task() == 0;
+    return distributed == null || distributed.isChief();
   }
 
   /** The run's name for JMX: the model directory's name. */

@@ -1,6 +1,5 @@
 package dev.tfmon.cli;
 
-import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.hook.StopAtStepHook;
@@ -145,7 +144,7 @@ final class TrainingRun {
       // and itself, and a short recovery wait lets a non-chief start soon after the chief's init.
       mts.master(settings.server().target())
           .isChief(settings.isChief())
-          .config(ReplicaDeviceSetter.forCluster(settings.distributed().cluster()).sessionConfig(settings.distributed().task()))
+          .config(settings.distributed().placement().sessionConfig(settings.distributed().task()))
           .recoveryWait(Duration.ofMillis(500));
     }
     return mts;

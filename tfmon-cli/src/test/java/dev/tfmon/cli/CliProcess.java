@@ -1,19 +1,18 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.process.ChildProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The real {@code tfmon} command ({@link TfmonCli#main}) in a child JVM on the test classpath, with
- * its own working directory; stdout and stderr go to files so a test can wait for a line while it
- * runs. Always closed by the test: {@link #close()} kills it (SIGKILL) if it is still running.
+ * its own working directory, standard output and error read apart while it runs (a {@link
+ * ChildProcess}). Always closed by the test: {@link #close()} kills it (SIGKILL) if it is still
+ * running.
  *
  * <pre>{@code
  * try (CliProcess p = CliProcess.start(dir, "train", "--max-steps", "100")) {
@@ -30,40 +29,34 @@ final class CliProcess implements AutoCloseable {
     }
   }
 
-  private final Process process;
-  private final Path out;
-  private final Path err;
+  private final ChildProcess child;
 
-  private CliProcess(Process process, Path out, Path err) {
-    this.process = process;
-    this.out = out;
-    this.err = err;
+  private CliProcess(ChildProcess child) {
+    this.child = child;
   }
 
   static CliProcess start(Path workDir, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx512m");
-    // as ./tfmon runs it: NativeLogFilter needs this to filter TensorFlow's native INFO lines
-    command.add("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(TfmonCli.class.getName());
-    command.addAll(List.of(args));
+    return start(workDir, java.util.Map.of(), args);
+  }
+
+  /** Starts {@code tfmon args...} in {@code workDir} with {@code environment} added to this JVM's. */
+  static CliProcess start(Path workDir, java.util.Map<String, String> environment, String... args) {
     try {
       Files.createDirectories(workDir);
-      Path out = Files.createTempFile(workDir, "tfmon-", ".out");
-      Path err = Files.createTempFile(workDir, "tfmon-", ".err");
-      ProcessBuilder pb =
-          new ProcessBuilder(command)
-              .directory(workDir.toFile())
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile());
-      pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
-      return new CliProcess(pb.start(), out, err);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return new CliProcess(
+        ChildProcess.builder("tfmon " + String.join(" ", args),
+                ChildProcess.javaCommand(
+                    // as ./tfmon runs it: NativeLogFilter needs the flag to filter TensorFlow's native INFO lines
+                    List.of("-Xmx512m", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"),
+                    TfmonCli.class.getName(), List.of(args)))
+            .directory(workDir)
+            .environment("TF_CPP_MIN_LOG_LEVEL", "2")
+            .environment(environment)
+            .separateErrorOutput()
+            .start());
   }
 
   /** Runs {@code args} in {@code workDir} to the end (at most {@code timeout}). */
@@ -75,77 +68,45 @@ final class CliProcess implements AutoCloseable {
 
   /** Waits for the exit; fails (after killing the child) past {@code timeout}. */
   Result await(Duration timeout) {
+    int code;
     try {
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError("tfmon did not finish within " + timeout + "; output so far:\n" + read(out) + read(err));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
+      code = child.awaitExit(timeout);
+    } catch (IllegalStateException e) {
+      child.close();
+      throw new AssertionError("tfmon did not finish within " + timeout + ":\n" + e.getMessage(), e);
     }
-    return new Result(process.exitValue(), read(out), read(err));
+    return new Result(code, text(child.transcript()), text(child.errorTranscript()));
   }
 
-  /** Waits until stdout has a line starting with {@code prefix}; returns that line. */
+  /** Waits until stdout has a line starting with {@code prefix} (printed at any time); returns it. */
   String awaitLine(String prefix, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (String line : read(out).split("\n")) {
-        if (line.startsWith(prefix)) {
-          return line;
-        }
-      }
-      if (!process.isAlive()) {
-        throw new AssertionError("tfmon exited with " + process.exitValue() + " before printing '" + prefix + "':\n"
-            + read(out) + read(err));
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+    try {
+      return child.awaitPrinted(prefix, timeout);
+    } catch (IllegalStateException e) {
+      throw new AssertionError(e.getMessage(), e);
     }
-    throw new AssertionError("no line starting with '" + prefix + "' within " + timeout + ":\n" + read(out) + read(err));
   }
 
   long pid() {
-    return process.pid();
+    return child.pid();
   }
 
   /** SIGKILL, and waits for the end. */
   void kill() {
-    process.destroyForcibly();
-    try {
-      process.waitFor(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    child.kill();
   }
 
-  /** Sends SIGTERM (what {@link Process#destroy()} does on Linux). */
+  /** Sends SIGTERM, as a scheduler preempting the job does. */
   void terminate() {
-    process.destroy();
+    child.terminate();
   }
 
-  private static String read(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private static String text(List<String> lines) {
+    return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
   }
 
   @Override
   public void close() {
-    if (process.isAlive()) {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    child.close();
   }
 }

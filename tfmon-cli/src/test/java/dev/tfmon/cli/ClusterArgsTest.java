@@ -68,12 +68,36 @@ class ClusterArgsTest {
     assertThat(ClusterArgs.parseCluster(file.toString()).target("ps", 0)).isEqualTo("grpc://127.0.0.1:2222");
   }
 
+  // issue 11 item 16
   @Test
-  void missingFileIsAUsageErrorNamingIt() {
+  void missingFileIsAUsageErrorSayingItDoesNotExist() {
     Path file = dir.resolve("nope.json");
     assertThatThrownBy(() -> ClusterArgs.parseCluster(file.toString()))
         .isInstanceOf(CliException.class)
-        .hasMessage("--cluster '" + file + "' is neither a JSON file, nor JSON, nor job=host:port[,host:port...][;job=...]");
+        .hasMessage("--cluster '" + file + "': no such file (and not inline JSON or job=host:port[,host:port...][;job=...] either)");
+  }
+
+  // issue 14 item 3: TF_CONFIG as Kubernetes operators write it, for each task type
+  @Test
+  void tfConfigOfAKubeflowJobForEachTaskType() {
+    String cluster = "{\"chief\": [\"job-chief-0:2222\"], \"ps\": [\"job-ps-0:2222\"], \"worker\": [\"job-worker-0:2222\"]}";
+    java.util.function.Function<String, ClusterArgs> task =
+        type -> ClusterArgs.resolve(null, null, null, "worker", Map.of("TF_CONFIG",
+                "{\"cluster\": " + cluster + ", \"task\": {\"type\": \"" + type + "\", \"index\": 0}, \"environment\": \"cloud\"}"))
+            .orElseThrow();
+    ClusterArgs chief = task.apply("chief");
+    assertThat(chief.isChief()).isTrue();
+    assertThat(chief.taskName()).isEqualTo("/job:chief/task:0");
+    assertThat(chief.placement().workerDevice(0).toString()).isEqualTo("/job:chief/task:0");
+    assertThat(chief.placement().sessionConfig(0).getDeviceFiltersList()).containsExactly("/job:ps", "/job:chief/task:0");
+    ClusterArgs worker = task.apply("worker");
+    assertThat(worker.isChief()).isFalse();
+    assertThat(worker.chiefName()).isEqualTo("/job:chief/task:0");
+    assertThat(task.apply("ps").isEvaluator()).isFalse();
+    ClusterArgs evaluator = task.apply("evaluator");
+    assertThat(evaluator.isEvaluator()).isTrue();
+    assertThat(evaluator.evaluatorNote()).isEqualTo("/job:evaluator/task:0 is not a task of the cluster (jobs [chief, ps,"
+        + " worker]): an evaluator has nothing to serve or train, and tfmon cannot evaluate checkpoints yet; exiting");
   }
 
   @Test
@@ -85,5 +109,21 @@ class ClusterArgsTest {
     assertThat(ClusterCommand.modelDir(java.util.List.of("--max-steps", "5", "--model-dir", "runs/x"))).isEqualTo("runs/x");
     assertThat(ClusterCommand.modelDir(java.util.List.of("--model-dir=runs/y"))).isEqualTo("runs/y");
     assertThat(ClusterCommand.modelDir(java.util.List.of())).isEqualTo("runs/default");
+  }
+
+  // issue 15 item 5: train and server take the same cluster options, from one mixin
+  @Test
+  void trainAndServerShareTheClusterOptions() {
+    picocli.CommandLine cli = new picocli.CommandLine(new TfmonCli());
+    for (String command : java.util.List.of("train", "server")) {
+      picocli.CommandLine.Model.CommandSpec spec = cli.getSubcommands().get(command).getCommandSpec();
+      assertThat(spec.mixins()).containsKey("clusterOptions");
+      for (String option : java.util.List.of("--cluster", "--job", "--task", "--exit-on-stdin-eof")) {
+        assertThat(spec.findOption(option)).as("%s %s", command, option).isNotNull();
+      }
+      assertThat(spec.findOption("--cluster").description())
+          .isEqualTo(cli.getSubcommands().get("server").getCommandSpec().findOption("--cluster").description());
+    }
+    assertThat(ClusterOptions.SET_BY_CLUSTER).containsExactly("--cluster", "--job", "--task");
   }
 }

@@ -3,6 +3,7 @@ package dev.tfmon.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfmon.checkpoint.Checkpoints;
+import dev.tfmon.cluster.TaskServer;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.summary.EventFileReader;
@@ -13,8 +14,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +55,11 @@ class ClusterCliTest {
     assertThat(doneStep(r.out(), 1)).isGreaterThanOrEqualTo(200);
     // TensorFlow's native INFO lines are filtered out of the stream
     assertThat(r.out()).doesNotContain("grpc_server_lib.cc");
+    // issue 11 item 6: one warning for the whole cluster, not one per task
+    assertThat(r.out()).doesNotContain(TaskServer.EXPOSURE_MARKER);
+    assertThat(r.err().lines().filter(l -> l.contains(TaskServer.EXPOSURE_MARKER)))
+        .singleElement(InstanceOfAssertFactories.STRING)
+        .startsWith("WARN LocalCluster - the cluster's tasks listen on ports ");
 
     String checkpoint = Checkpoints.latestCheckpoint(modelDir).orElseThrow();
     long step = Long.parseLong(checkpoint.substring(checkpoint.lastIndexOf('-') + 1));
@@ -66,19 +74,24 @@ class ClusterCliTest {
 
     CliProcess.Result inspect = CliProcess.run(work, TIMEOUT, "inspect", modelDir.toString());
     assertThat(inspect.exitCode()).as(inspect.toString()).isEqualTo(0);
-    assertThat(inspect.out()).contains("checkpoint " + checkpoint + ": 7 tensors")
-        .contains("global_step").contains("dense_0_kernel");
+    // issue 14 item 1: Adam on the cluster, its slots and beta powers saved once, with the weights
+    assertThat(r.out()).contains("[worker1] model: multi-layer classifier, layers 2-64-64-3 (ReLU), Adam(learning rate 0.01)");
+    assertThat(inspect.out()).contains("checkpoint " + checkpoint + ": 21 tensors")
+        .contains("global_step").contains("dense_0_kernel").contains("dense_0_kernel-m").contains("beta1_power");
   }
 
+  // issue 14 item 4: this cluster runs with every task on its own loopback address
   @Test
   void sigtermStopsTheWorkersWithACheckpointAndKillsEveryTask() {
     Path modelDir = work.resolve("stopped");
     int[] ports;
     try (CliProcess cluster = CliProcess.start(work,
-        "cluster", "--ps", "1", "--workers", "2", "train", "--max-steps", "1000000", "--model-dir", modelDir.toString(),
-        "--log-steps", "20")) {
+        "cluster", "--ps", "1", "--workers", "2", "--host-per-task",
+        "train", "--max-steps", "1000000", "--model-dir", modelDir.toString(), "--log-steps", "20")) {
       String spec = cluster.awaitLine("cluster: ", Duration.ofSeconds(60));
+      assertThat(spec).matches("cluster: ps=127\\.0\\.0\\.2:\\d+;worker=127\\.0\\.0\\.3:\\d+,127\\.0\\.0\\.4:\\d+");
       ports = Pattern.compile(":(\\d+)").matcher(spec).results().mapToInt(m -> Integer.parseInt(m.group(1))).toArray();
+      cluster.awaitLine("[worker1] READY grpc://127.0.0.4:", TIMEOUT);
       cluster.awaitLine("[worker1] step ", TIMEOUT);
       cluster.terminate();
       CliProcess.Result r = cluster.await(TIMEOUT);
@@ -103,7 +116,8 @@ class ClusterCliTest {
   void aFailingWorkerFailsTheClusterNamingTheTask() {
     CliProcess.Result r = CliProcess.run(work, TIMEOUT, "cluster", "--workers", "1", "train", "--data", "missing.csv");
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.err().split("\n")[0]).isEqualTo("tfmon: error: /job:worker/task:0 failed with exit code 2");
+    // the cluster's warning that its ports are open on every interface, then the error
+    assertThat(r.err().lines()).hasSize(2).last().isEqualTo("tfmon: error: /job:worker/task:0 failed with exit code 2");
     assertThat(r.out()).contains("[worker0] tfmon: error: --data missing.csv: no such file");
   }
 
@@ -122,6 +136,14 @@ class ClusterCliTest {
           assertThat(((TFloat32) result.get(0)).getFloat()).isEqualTo(42f);
         }
       }
+      // issue 11 item 6: TensorFlow listens on every interface (LocalClusterTest reads the kernel's
+      // table); the server says so in one WARN line
+      server.terminate();
+      CliProcess.Result r = server.await(TIMEOUT);
+      assertThat(r.err().lines().filter(l -> l.contains(TaskServer.EXPOSURE_MARKER)))
+          .singleElement(InstanceOfAssertFactories.STRING)
+          .startsWith("WARN TaskServer - /job:ps/task:0 listens on port " + port + " of every network interface, not only on"
+              + " 127.0.0.1 as the cluster spec says");
     }
     assertRefused(port);
   }
@@ -147,8 +169,8 @@ class ClusterCliTest {
     CliProcess.Result r = CliProcess.run(work, TIMEOUT,
         "train", "--cluster", "ps=127.0.0.1:2222;worker=127.0.0.1:2223", "--job", "ps");
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-    assertThat(r.err().split("\n")[0]).isEqualTo("tfmon: error: tfmon train runs worker tasks only, but the task is"
-        + " /job:ps/task:0 (serve a ps task with 'tfmon server')");
+    assertThat(r.err().split("\n")[0]).isEqualTo("tfmon: error: tfmon train runs worker and chief tasks only, but the"
+        + " task is /job:ps/task:0 (serve a ps task with 'tfmon server')");
   }
 
   @Test
@@ -157,6 +179,75 @@ class ClusterCliTest {
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
     assertThat(r.err().split("\n")[0])
         .isEqualTo("tfmon: error: tfmon cluster sets --task of each worker itself; remove '--task'");
+  }
+
+  // issue 11 item 10: a taken port is one line naming it, for server and train alike, with no native noise
+  @Test
+  void aTakenPortIsOneLineNamingThePort() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      CliProcess.Result server = CliProcess.run(work, TIMEOUT, "server", "--cluster", "ps=127.0.0.1:" + port, "--job", "ps");
+      assertThat(server.exitCode()).as(server.toString()).isEqualTo(1);
+      assertThat(server.out()).isEmpty();
+      assertThat(server.err()).isEqualTo("tfmon: error: cannot serve /job:ps/task:0: port " + port + " is in use\n");
+
+      CliProcess.Result train = CliProcess.run(work, TIMEOUT,
+          "train", "--cluster", "ps=127.0.0.1:1;worker=127.0.0.1:" + port, "--model-dir", work.resolve("taken").toString());
+      assertThat(train.exitCode()).as(train.toString()).isEqualTo(1);
+      assertThat(train.out()).isEmpty();
+      assertThat(train.err()).isEqualTo("tfmon: error: cannot serve /job:worker/task:0: port " + port + " is in use\n");
+      assertThat(work.resolve("taken")).doesNotExist();
+    }
+  }
+
+  // issue 11 item 16
+  @Test
+  void aClusterFileThatDoesNotExistIsNamedAsMissing() {
+    CliProcess.Result r = CliProcess.run(work, TIMEOUT, "server", "--cluster", "nope.json", "--job", "ps");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err().split("\n")[0]).isEqualTo("tfmon: error: --cluster 'nope.json': no such file"
+        + " (and not inline JSON or job=host:port[,host:port...][;job=...] either)");
+  }
+
+  // issue 14 item 3: one program, each pod told its part by TF_CONFIG as Kubeflow's TFJob writes it:
+  // a ps, a separate chief that initializes and saves, a worker, and an evaluator outside the cluster
+  @Test
+  void tfConfigOfEachTaskTypeAsKubernetesOperatorsWriteIt() throws IOException {
+    String cluster = "{\"chief\": [\"127.0.0.1:" + freePort() + "\"], \"ps\": [\"127.0.0.1:" + freePort() + "\"],"
+        + " \"worker\": [\"127.0.0.1:" + freePort() + "\"]}";
+    java.util.function.Function<String, Map<String, String>> tfConfig = type -> Map.of("TF_CONFIG",
+        "{\"cluster\": " + cluster + ", \"task\": {\"type\": \"" + type + "\", \"index\": 0}, \"environment\": \"cloud\"}");
+    Path modelDir = work.resolve("tfjob");
+    String[] train = {"train", "--max-steps", "150", "--model-dir", modelDir.toString(), "--log-steps", "50"};
+
+    CliProcess.Result evaluator = CliProcess.start(work, tfConfig.apply("evaluator"), train).await(TIMEOUT);
+    assertThat(evaluator.exitCode()).as(evaluator.toString()).isEqualTo(0);
+    assertThat(evaluator.out()).isEqualTo("/job:evaluator/task:0 is not a task of the cluster (jobs [chief, ps, worker]):"
+        + " an evaluator has nothing to serve or train, and tfmon cannot evaluate checkpoints yet; exiting\n");
+    CliProcess.Result evaluatorServer = CliProcess.start(work, tfConfig.apply("evaluator"), "server").await(TIMEOUT);
+    assertThat(evaluatorServer.exitCode()).as(evaluatorServer.toString()).isEqualTo(0);
+    assertThat(modelDir).doesNotExist();
+
+    try (CliProcess ps = CliProcess.start(work, tfConfig.apply("ps"), "server");
+        CliProcess worker = CliProcess.start(work, tfConfig.apply("worker"), train);
+        CliProcess chief = CliProcess.start(work, tfConfig.apply("chief"), train)) {
+      assertThat(ps.awaitLine("READY ", TIMEOUT)).endsWith(" /job:ps/task:0");
+      CliProcess.Result c = chief.await(TIMEOUT);
+      CliProcess.Result w = worker.await(TIMEOUT);
+      assertThat(c.exitCode()).as(c.toString()).isEqualTo(0);
+      assertThat(w.exitCode()).as(w.toString()).isEqualTo(0);
+      assertThat(c.out()).as(c.toString())
+          .contains("this is /job:chief/task:0 (chief); variables on 1 ps task")
+          .contains("starting from scratch in " + modelDir)
+          .containsPattern("done: /job:chief/task:0 at global step 15\\d");
+      assertThat(w.out()).as(w.toString())
+          .contains("this is /job:worker/task:0; variables on 1 ps task")
+          .contains("waiting for the chief (/job:chief/task:0) to initialize or restore the model")
+          .containsPattern("done: /job:worker/task:0 at global step 15\\d")
+          .doesNotContain("checkpoint:");
+    }
+    String checkpoint = Checkpoints.latestCheckpoint(modelDir).orElseThrow();
+    assertThat(Long.parseLong(checkpoint.substring(checkpoint.lastIndexOf('-') + 1))).isGreaterThanOrEqualTo(150);
   }
 
   private static long doneStep(String out, int worker) {

@@ -121,6 +121,30 @@ public record ClusterSpec(Map<String, List<String>> jobs) {
   }
 
   /**
+   * Parses a command line's cluster argument: inline JSON (text starting with {@code '{'}), the
+   * compact form of {@link #parse} (text with a {@code '='}), or else the path of a JSON file.
+   *
+   * @throws IllegalArgumentException for a bad spec, or "no such file (...)" / "is a directory
+   *     (...)" for a path that names no file; callers prefix the argument
+   * @throws UncheckedIOException if the file cannot be read
+   */
+  public static ClusterSpec fromArgument(String arg) {
+    String text = arg == null ? "" : arg.strip();
+    if (text.startsWith("{") || text.contains("=") || text.isEmpty()) {
+      return parse(text);
+    }
+    Path file = Path.of(text);
+    String notSpecEither = " (and not inline JSON or job=host:port[,host:port...][;job=...] either)";
+    if (!Files.exists(file)) {
+      throw new IllegalArgumentException("no such file" + notSpecEither);
+    }
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("is a directory, not a JSON file" + notSpecEither);
+    }
+    return fromJsonFile(file);
+  }
+
+  /**
    * Parses either JSON ({@link #fromJson}, text starting with {@code '{'}) or the compact command
    * line form {@code job=host:port,host:port;job=host:port}, e.g. {@code
    * ps=127.0.0.1:2222;worker=127.0.0.1:2223,127.0.0.1:2224}.
@@ -214,6 +238,20 @@ public record ClusterSpec(Map<String, List<String>> jobs) {
           "expected a host:port address with a port in 1..65535 for " + where + ", but got \""
               + address + "\"");
     }
+  }
+
+  /**
+   * Whether task {@code task} of {@code job} is the chief by TensorFlow's rule: task 0 of job {@code
+   * chief} when the cluster has one (as Kubeflow's TFJob and Estimator lay it out), else task 0 of
+   * job {@code worker}.
+   */
+  public boolean isChief(String job, int task) {
+    return task == 0 && job.equals(chiefJob());
+  }
+
+  /** The chief's job: {@code chief} if the cluster has that job, else {@code worker}. */
+  public String chiefJob() {
+    return hasJob("chief") ? "chief" : "worker";
   }
 
   /** The job names, sorted. */

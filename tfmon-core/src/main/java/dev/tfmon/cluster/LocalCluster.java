@@ -1,10 +1,11 @@
 package dev.tfmon.cluster;
 
+import dev.tfmon.process.ChildProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A TensorFlow cluster on this machine for trying distributed training and for tests: N parameter
- * server and M worker tasks, each a child JVM serving on a free loopback port. By default every task
- * runs {@link TaskServerMain}; a {@link TaskCommand} can run something else for some tasks (a worker
+ * server and M worker tasks, each a child JVM serving on a free port of a loopback address: all on
+ * {@code 127.0.0.1}, or each task on an address of its own ({@code 127.0.0.2}, {@code 127.0.0.3},
+ * ..., {@link Builder#hostPerTask}), as if each ran on its own host. By default every task runs
+ * {@link TaskServerMain}; a {@link TaskCommand} can run something else for some tasks (a worker
  * that serves and trains in one process, as TF 1.x programs do), provided it prints the {@value
  * TaskServerMain#READY_PREFIX} line once serving. {@link #close()} kills every task (SIGKILL: TF
  * servers have no clean shutdown); the children also exit when this JVM dies, because they watch
@@ -34,9 +37,13 @@ import org.slf4j.LoggerFactory;
  *   cluster.restart("ps", 0);                        // same port, waits for READY
  * }
  * }</pre>
+ *
+ * <p>Every task gets a port of its own even on distinct addresses: TensorFlow's gRPC server binds
+ * its port on every interface of the machine (see {@link TaskServer}).
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+  private static final String LOOPBACK = "127.0.0.1";
 
   /** Builds the command line of one task. */
   @FunctionalInterface
@@ -44,17 +51,26 @@ public final class LocalCluster implements AutoCloseable {
     List<String> command(ClusterSpec cluster, String job, int task);
   }
 
+  /** Environment variables of one task's process, on top of this JVM's. */
+  @FunctionalInterface
+  public interface TaskEnvironment {
+    Map<String, String> environment(ClusterSpec cluster, String job, int task);
+  }
+
   private final ClusterSpec spec;
   private final TaskCommand command;
+  private final TaskEnvironment environment;
   private final Duration startTimeout;
   private final BiConsumer<String, String> outputListener;
-  private final Map<String, TaskProcess> tasks = new LinkedHashMap<>();
+  private final Map<String, ChildProcess> tasks = new LinkedHashMap<>();
   private final Thread shutdownHook;
+  private boolean warned;
   private boolean closed;
 
   private LocalCluster(Builder b, ClusterSpec spec) {
     this.spec = spec;
     this.command = b.command != null ? b.command : serverCommand(b.javaOptions);
+    this.environment = b.environment;
     this.startTimeout = b.startTimeout;
     this.outputListener = b.outputListener;
     this.shutdownHook = new Thread(this::killAll, "local-cluster-shutdown");
@@ -73,7 +89,7 @@ public final class LocalCluster implements AutoCloseable {
   public static TaskCommand serverCommand(List<String> javaOptions) {
     List<String> options = List.copyOf(javaOptions);
     return (cluster, job, task) ->
-        javaCommand(
+        ChildProcess.javaCommand(
             options,
             TaskServerMain.class.getName(),
             List.of(
@@ -83,24 +99,12 @@ public final class LocalCluster implements AutoCloseable {
                 "--exit-on-stdin-eof"));
   }
 
-  /** {@code java [javaOptions] -cp <this JVM's classpath> mainClass args...}. */
-  public static List<String> javaCommand(List<String> javaOptions, String mainClass, List<String> args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(javaOptions);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(mainClass);
-    cmd.addAll(args);
-    return cmd;
-  }
-
-  /** The cluster: every task on {@code 127.0.0.1} with its own port. */
+  /** The cluster: every task on a loopback address with a port of its own. */
   public ClusterSpec spec() {
     return spec;
   }
 
-  /** {@code grpc://127.0.0.1:port} of one task. */
+  /** {@code grpc://127.0.0.N:port} of one task. */
   public String target(String job, int task) {
     return spec.target(job, task);
   }
@@ -112,16 +116,16 @@ public final class LocalCluster implements AutoCloseable {
    *     tasks already started keep running until {@link #close()}
    */
   public synchronized LocalCluster startAll() {
-    List<TaskProcess> started = new ArrayList<>();
+    List<ChildProcess> started = new ArrayList<>();
     for (String job : spec.jobNames()) {
       for (int t = 0; t < spec.numTasks(job); t++) {
-        TaskProcess p = tasks.get(key(job, t));
+        ChildProcess p = tasks.get(key(job, t));
         if (p == null || !p.isAlive()) {
           started.add(launch(job, t));
         }
       }
     }
-    for (TaskProcess p : started) {
+    for (ChildProcess p : started) {
       p.awaitLine(TaskServerMain.READY_PREFIX, startTimeout);
     }
     return this;
@@ -132,29 +136,32 @@ public final class LocalCluster implements AutoCloseable {
    *
    * @throws IllegalStateException if that task is running already
    */
-  public synchronized TaskProcess launch(String job, int task) {
+  public synchronized ChildProcess launch(String job, int task) {
     checkOpen();
     spec.address(job, task);
-    TaskProcess running = tasks.get(key(job, task));
+    ChildProcess running = tasks.get(key(job, task));
     if (running != null && running.isAlive()) {
       throw new IllegalStateException(running + " is running already; kill it first");
     }
-    List<String> cmd = command.command(spec, job, task);
-    Process process;
-    try {
-      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start " + key(job, task) + ": " + cmd, e);
+    if (!warned) {
+      warned = true;
+      // the children warn too, each in its own output; a user of this class sees this one
+      TaskServer.exposureWarning(spec).ifPresent(LOG::warn);
     }
-    TaskProcess p = new TaskProcess(key(job, task), process, outputListener);
-    tasks.put(key(job, task), p);
-    LOG.info("Launched {} (pid {}) at {}", p.name(), process.pid(), spec.address(job, task));
+    String name = key(job, task);
+    ChildProcess p =
+        ChildProcess.builder(name, command.command(spec, job, task))
+            .environment(environment.environment(spec, job, task))
+            .onOutputLine(line -> outputListener.accept(name, line))
+            .start();
+    tasks.put(name, p);
+    LOG.info("Launched {} (pid {}) at {}", name, p.pid(), spec.address(job, task));
     return p;
   }
 
   /** Starts one task and waits for its ready line (see {@link #startAll()} for failures). */
-  public TaskProcess start(String job, int task) {
-    TaskProcess p = launch(job, task);
+  public ChildProcess start(String job, int task) {
+    ChildProcess p = launch(job, task);
     p.awaitLine(TaskServerMain.READY_PREFIX, startTimeout);
     return p;
   }
@@ -164,9 +171,9 @@ public final class LocalCluster implements AutoCloseable {
    *
    * @throws IllegalStateException if that task was never started
    */
-  public synchronized TaskProcess task(String job, int task) {
+  public synchronized ChildProcess task(String job, int task) {
     spec.address(job, task);
-    TaskProcess p = tasks.get(key(job, task));
+    ChildProcess p = tasks.get(key(job, task));
     if (p == null) {
       throw new IllegalStateException(key(job, task) + " was never started");
     }
@@ -175,7 +182,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Kills one task with SIGKILL and waits until it is gone (no-op if it is not running). */
   public void kill(String job, int task) {
-    TaskProcess p;
+    ChildProcess p;
     synchronized (this) {
       spec.address(job, task);
       p = tasks.get(key(job, task));
@@ -187,24 +194,20 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** Kills one task if it runs, starts it again on the same port and waits until it serves. */
-  public TaskProcess restart(String job, int task) {
+  public ChildProcess restart(String job, int task) {
     kill(job, task);
     return start(job, task);
   }
 
   private synchronized void killAll() {
-    for (TaskProcess p : tasks.values()) {
+    // SIGKILL to all first, then wait: the tasks die together rather than one after another
+    for (ChildProcess p : tasks.values()) {
       if (p.isAlive()) {
         p.process().destroyForcibly();
       }
     }
-    for (TaskProcess p : tasks.values()) {
-      try {
-        p.process().waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    for (ChildProcess p : tasks.values()) {
+      p.close();
     }
   }
 
@@ -240,6 +243,8 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, Integer> extraJobs = new LinkedHashMap<>();
     private List<String> javaOptions = List.of("-Xmx256m", "-XX:+UseSerialGC");
     private TaskCommand command;
+    private TaskEnvironment environment = (cluster, job, task) -> Map.of();
+    private boolean hostPerTask;
     private Duration startTimeout = Duration.ofSeconds(60);
     private BiConsumer<String, String> outputListener =
         (task, line) -> LOG.debug("{}: {}", task, line);
@@ -248,29 +253,18 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Number of parameter server tasks (job {@code ps}, default 1; 0 for none). */
     public Builder ps(int n) {
-      if (n < 0) {
-        throw new IllegalArgumentException("expected a non-negative number of ps tasks, but got " + n);
-      }
       this.ps = n;
       return this;
     }
 
     /** Number of worker tasks (job {@code worker}, default 1; 0 for none). */
     public Builder workers(int n) {
-      if (n < 0) {
-        throw new IllegalArgumentException(
-            "expected a non-negative number of worker tasks, but got " + n);
-      }
       this.workers = n;
       return this;
     }
 
-    /** Another job with {@code n} tasks (e.g. {@code chief} or {@code evaluator}). */
+    /** Another job with {@code n} tasks (e.g. {@code chief}). */
     public Builder job(String name, int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException(
-            "expected at least one task for job \"" + name + "\", but got " + n);
-      }
       extraJobs.put(name, n);
       return this;
     }
@@ -287,11 +281,25 @@ public final class LocalCluster implements AutoCloseable {
       return this;
     }
 
+    /** Environment variables of each task, such as its {@code TF_CONFIG} (default: none added). */
+    public Builder environment(TaskEnvironment taskEnvironment) {
+      this.environment = taskEnvironment;
+      return this;
+    }
+
+    /**
+     * Whether each task gets a loopback address of its own, {@code 127.0.0.2}, {@code 127.0.0.3},
+     * ... in the order ps, worker, then the other jobs (default false: all on {@code 127.0.0.1}).
+     * Linux routes all of {@code 127.0.0.0/8} to the loopback interface; elsewhere the addresses
+     * must be added first (macOS: {@code sudo ifconfig lo0 alias 127.0.0.2}).
+     */
+    public Builder hostPerTask(boolean own) {
+      this.hostPerTask = own;
+      return this;
+    }
+
     /** How long a task may take to print its ready line (default 60 s). */
     public Builder startTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("expected a positive start timeout, but got " + timeout);
-      }
       this.startTimeout = timeout;
       return this;
     }
@@ -302,19 +310,33 @@ public final class LocalCluster implements AutoCloseable {
       return this;
     }
 
-    /** Picks free loopback ports and returns the cluster with no task started yet. */
+    /**
+     * Picks free ports (and, with {@link #hostPerTask}, addresses) and returns the cluster with no
+     * task started yet.
+     *
+     * @throws IllegalArgumentException for a bad setting, naming it and its value
+     * @throws IllegalStateException if a loopback address of {@link #hostPerTask} is not usable here
+     */
     public LocalCluster reserve() {
-      Map<String, List<String>> jobs = new LinkedHashMap<>();
-      Set<Integer> taken = new HashSet<>();
+      validate();
+      Map<String, Integer> sizes = new LinkedHashMap<>();
       if (ps > 0) {
-        jobs.put("ps", addresses(ps, taken));
+        sizes.put("ps", ps);
       }
       if (workers > 0) {
-        jobs.put("worker", addresses(workers, taken));
+        sizes.put("worker", workers);
       }
-      extraJobs.forEach((name, n) -> jobs.put(name, addresses(n, taken)));
-      if (jobs.isEmpty()) {
-        throw new IllegalArgumentException("expected at least one task, but got 0 ps and 0 workers");
+      sizes.putAll(extraJobs);
+      Map<String, List<String>> jobs = new LinkedHashMap<>();
+      Set<Integer> taken = new HashSet<>();
+      int hostIndex = 2;
+      for (Map.Entry<String, Integer> job : sizes.entrySet()) {
+        List<String> addresses = new ArrayList<>();
+        for (int t = 0; t < job.getValue(); t++) {
+          String host = hostPerTask ? loopbackHost(hostIndex++) : LOOPBACK;
+          addresses.add(host + ":" + ListenPorts.freePort(taken));
+        }
+        jobs.put(job.getKey(), addresses);
       }
       return new LocalCluster(this, ClusterSpec.of(jobs));
     }
@@ -330,23 +352,56 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
 
-    private static List<String> addresses(int n, Set<Integer> taken) {
-      List<String> out = new ArrayList<>();
-      while (out.size() < n) {
-        int port = freePort();
-        if (taken.add(port)) {
-          out.add("127.0.0.1:" + port);
-        }
+    private void validate() {
+      if (ps < 0) {
+        throw new IllegalArgumentException("expected a non-negative number of ps tasks, but got " + ps);
       }
-      return out;
+      if (workers < 0) {
+        throw new IllegalArgumentException("expected a non-negative number of worker tasks, but got " + workers);
+      }
+      extraJobs.forEach(
+          (name, n) -> {
+            if (n < 1) {
+              throw new IllegalArgumentException(
+                  "expected at least one task for job \"" + name + "\", but got " + n);
+            }
+            if (name.equals("ps") || name.equals("worker")) {
+              throw new IllegalArgumentException(
+                  "job \"" + name + "\" is set with " + name + "(n), not job(\"" + name + "\", n)");
+            }
+          });
+      if (ps + workers + extraJobs.size() == 0) {
+        throw new IllegalArgumentException("expected at least one task, but got 0 ps and 0 workers");
+      }
+      if (startTimeout == null || startTimeout.isNegative() || startTimeout.isZero()) {
+        throw new IllegalArgumentException("expected a positive start timeout, but got " + startTimeout);
+      }
+      if (environment == null) {
+        throw new IllegalArgumentException("expected a task environment, but got null");
+      }
+      if (outputListener == null) {
+        throw new IllegalArgumentException("expected an output listener, but got null");
+      }
     }
 
-    private static int freePort() {
-      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        return socket.getLocalPort();
-      } catch (IOException e) {
-        throw new UncheckedIOException("no free loopback port", e);
+    /** {@code 127.0.0.index}, once this machine is known to accept connections on it. */
+    private static String loopbackHost(int index) {
+      if (index > 254) {
+        throw new IllegalArgumentException(
+            "expected at most 253 tasks with hostPerTask, but task " + (index - 1) + " would need 127.0.0." + index);
       }
+      String host = "127.0.0." + index;
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 1);
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException("cannot resolve " + host, e);
+      } catch (IOException e) {
+        throw new IllegalStateException(
+            host + " is not a loopback address of this machine (" + e.getMessage() + "): Linux routes all of"
+                + " 127.0.0.0/8 to the loopback interface; elsewhere add it first, e.g. sudo ifconfig lo0 alias " + host,
+            e);
+      }
+      return host;
     }
   }
 }

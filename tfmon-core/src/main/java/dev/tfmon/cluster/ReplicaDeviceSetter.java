@@ -25,6 +25,10 @@ import org.tensorflow.proto.ConfigProto;
  *
  * <p>Ops that take a variable by reference (its {@code Assign} initializer, optimizer updates,
  * {@code IsVariableInitialized}) need no device: TensorFlow's placer puts them beside the variable.
+ * The optimizer's own variables (slots such as Adam's {@code w-m}, and shared state such as its
+ * {@code beta1_power}) are placed by {@code TrainOps.minimize} beside the variables they serve, as
+ * TF 1.x does. For a cluster with a separate chief job, the chief uses {@code forCluster(spec,
+ * "ps", "chief")}.
  * Every worker must create the variables in the same order so that they agree on the placement.
  * Instances are thread-safe; the round-robin counter is per instance, so use one per graph.
  */

@@ -1,9 +1,8 @@
 package dev.tfmon.cluster;
 
-import java.io.IOException;
+import dev.tfmon.process.ParentWatch;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
 import java.util.Optional;
 
 /**
@@ -22,7 +21,8 @@ import java.util.Optional;
  * With {@code --exit-on-stdin-eof} the process also exits when its standard input closes, so a
  * parent that dies takes its children along ({@link LocalCluster} passes it). Bad arguments print
  * the reason and the usage on standard error and exit with status 2; a server TensorFlow cannot
- * start (a taken port) prints the reason and exits with status 1.
+ * start (a taken port) prints the reason and exits with status 1. An evaluator task of {@code
+ * TF_CONFIG} is not part of the cluster: it prints that it has nothing to serve and exits with 0.
  */
 public final class TaskServerMain {
   /** The start of the line printed once the server is up. */
@@ -48,7 +48,14 @@ public final class TaskServerMain {
       return;
     }
     if (options.exitOnStdinEof()) {
-      exitOnStdinEof();
+      ParentWatch.haltWhenStdinCloses();
+    }
+    if (!options.cluster().hasJob(options.job())) {
+      System.out.println(
+          "/job:" + options.job() + "/task:" + options.task() + " is not a task of the cluster (jobs "
+              + options.cluster().jobNames() + "): an evaluator has nothing to serve");
+      System.exit(0);
+      return;
     }
     TaskServer server;
     try {
@@ -64,9 +71,13 @@ public final class TaskServerMain {
 
   /** Prints the ready line of {@code server}, which {@link LocalCluster} waits for. */
   public static void printReady(PrintStream out, TaskServer server) {
-    out.println(
-        READY_PREFIX + server.target() + " /job:" + server.job() + "/task:" + server.task());
+    out.println(readyLine(server));
     out.flush();
+  }
+
+  /** The ready line of {@code server}: {@code READY grpc://host:port /job:ps/task:0}. */
+  public static String readyLine(TaskServer server) {
+    return READY_PREFIX + server.target() + " /job:" + server.job() + "/task:" + server.task();
   }
 
   static Options parse(String[] args, Optional<TfConfig> tfConfig) {
@@ -94,7 +105,11 @@ public final class TaskServerMain {
     }
     ClusterSpec cluster;
     if (clusterArg != null) {
-      cluster = readCluster(clusterArg);
+      try {
+        cluster = ClusterSpec.fromArgument(clusterArg);
+      } catch (IllegalArgumentException | UncheckedIOException e) {
+        throw new IllegalArgumentException("--cluster '" + clusterArg + "': " + e.getMessage(), e);
+      }
     } else if (tfConfig.isPresent()) {
       cluster = tfConfig.get().cluster();
       job = job != null ? job : tfConfig.get().taskType();
@@ -108,21 +123,9 @@ public final class TaskServerMain {
     if (task == null) {
       task = 0;
     }
-    cluster.address(job, task);
+    // TfConfig accepts what TF_CONFIG may name (an evaluator outside the cluster) and checks the rest
+    new TfConfig(cluster, job, task);
     return new Options(cluster, job, task, exitOnEof);
-  }
-
-  private static ClusterSpec readCluster(String arg) {
-    String trimmed = arg.strip();
-    if (!trimmed.startsWith("{") && !trimmed.contains("=")) {
-      Path file = Path.of(trimmed);
-      if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException(
-            "--cluster \"" + arg + "\" is neither a file, nor JSON, nor job=host:port,...");
-      }
-      return ClusterSpec.fromJsonFile(file);
-    }
-    return ClusterSpec.parse(trimmed);
   }
 
   private static String value(String[] args, int i, String flag) {
@@ -130,24 +133,5 @@ public final class TaskServerMain {
       throw new IllegalArgumentException("expected a value after " + flag);
     }
     return args[i];
-  }
-
-  private static void exitOnStdinEof() {
-    Thread watcher =
-        new Thread(
-            () -> {
-              try {
-                while (System.in.read() >= 0) {
-                  // keep reading: only the end of the stream matters
-                }
-              } catch (IOException ignored) {
-                // a broken pipe means the parent is gone, as EOF does
-              }
-              // halt, not exit: the TF server has no clean shutdown to wait for
-              Runtime.getRuntime().halt(3);
-            },
-            "stdin-eof-watch");
-    watcher.setDaemon(true);
-    watcher.start();
   }
 }

@@ -10,28 +10,43 @@ import org.tensorflow.proto.ServerDef;
  * {"type": "worker", "index": 0}}}. Other top-level keys ({@code "environment"}, {@code "rpc_layer"})
  * are ignored, as TensorFlow's estimators ignore what they do not use.
  *
+ * <p>The task types of Kubernetes operators (Kubeflow's TFJob) and Estimators: {@code ps}, {@code
+ * worker}, {@code chief} (a job of its own whose task 0 is the chief; without one, worker 0 is) and
+ * {@code evaluator}, which is not part of the cluster: its config names a task outside the
+ * cluster ({@link #isClusterMember()} is false), which has no server and no session target.
+ *
  * <pre>{@code
  * TfConfig config = TfConfig.fromEnvironment().orElseThrow();
- * try (TaskServer server = TaskServer.start(config.cluster(), config.taskType(), config.taskIndex())) {
+ * if (config.isClusterMember()) {
+ *   TaskServer server = TaskServer.start(config.cluster(), config.taskType(), config.taskIndex());
  *   boolean chief = config.isChief();
  *   ...
  * }
  * }</pre>
  *
  * @param cluster the cluster
- * @param taskType this task's job name; it must be a job of the cluster
+ * @param taskType this task's job name; a job of the cluster, or {@code evaluator}
  * @param taskIndex this task's index within its job
  */
 public record TfConfig(ClusterSpec cluster, String taskType, int taskIndex) {
   /** The name of the environment variable. */
   public static final String ENV = "TF_CONFIG";
 
+  /** The task type that evaluates checkpoints beside a cluster, outside of it. */
+  public static final String EVALUATOR = "evaluator";
+
   public TfConfig {
     if (cluster == null) {
       throw new IllegalArgumentException("expected a cluster, but got null");
     }
-    // address() names the job and the valid range when the task is not in the cluster
-    cluster.address(taskType, taskIndex);
+    if (EVALUATOR.equals(taskType) && !cluster.hasJob(EVALUATOR)) {
+      if (taskIndex < 0) {
+        throw new IllegalArgumentException("expected a non-negative evaluator index, but got " + taskIndex);
+      }
+    } else {
+      // address() names the job and the valid range when the task is not in the cluster
+      cluster.address(taskType, taskIndex);
+    }
   }
 
   /**
@@ -96,22 +111,47 @@ public record TfConfig(ClusterSpec cluster, String taskType, int taskIndex) {
 
   /**
    * Whether this task is the chief, by TensorFlow's rule: task 0 of job {@code chief}, or, when
-   * the cluster has no {@code chief} job, task 0 of job {@code worker}.
+   * the cluster has no {@code chief} job, task 0 of job {@code worker} ({@link
+   * ClusterSpec#isChief}).
    */
   public boolean isChief() {
-    if (cluster.hasJob("chief")) {
-      return taskType.equals("chief") && taskIndex == 0;
-    }
-    return taskType.equals("worker") && taskIndex == 0;
+    return cluster.isChief(taskType, taskIndex);
   }
 
-  /** This task's session target, {@code grpc://host:port}. */
+  /** Whether this task is one of the cluster's (false for an evaluator, which is not). */
+  public boolean isClusterMember() {
+    return cluster.hasJob(taskType);
+  }
+
+  /** {@code /job:worker/task:1}. */
+  public String taskName() {
+    return "/job:" + taskType + "/task:" + taskIndex;
+  }
+
+  /**
+   * This task's session target, {@code grpc://host:port}.
+   *
+   * @throws IllegalStateException for a task outside the cluster (an evaluator)
+   */
   public String target() {
+    checkMember();
     return cluster.target(taskType, taskIndex);
   }
 
-  /** The {@code ServerDef} of this task. */
+  /**
+   * The {@code ServerDef} of this task.
+   *
+   * @throws IllegalStateException for a task outside the cluster (an evaluator)
+   */
   public ServerDef toServerDef() {
+    checkMember();
     return cluster.toServerDef(taskType, taskIndex);
+  }
+
+  private void checkMember() {
+    if (!isClusterMember()) {
+      throw new IllegalStateException(
+          taskName() + " is not a task of the cluster (jobs " + cluster.jobNames() + "): it has no server");
+    }
   }
 }

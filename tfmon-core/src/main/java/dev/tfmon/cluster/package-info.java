@@ -10,9 +10,18 @@
  *   <li>{@link dev.tfmon.cluster.TaskServer}: one task served in this process ({@code
  *       org.tensorflow.Server}); {@link dev.tfmon.cluster.TaskServerMain} runs one as a program;
  *   <li>{@link dev.tfmon.cluster.ReplicaDeviceSetter}: variables round-robin over the ps tasks,
- *       computation on the worker, device filters for each worker's sessions;
- *   <li>{@link dev.tfmon.cluster.LocalCluster}: N ps + M worker processes on loopback ports.
+ *       computation on the worker, device filters for each worker's sessions; any
+ *       tensorflow-framework optimizer's slots and shared state follow the variables ({@code
+ *       TrainOps.minimize} places them);
+ *   <li>{@link dev.tfmon.cluster.LocalCluster}: N ps + M worker processes on loopback ports (one
+ *       address per task if wished).
  * </ul>
+ *
+ * <p>{@code TF_CONFIG}'s task types: {@code ps}, {@code worker}, {@code chief} (with a chief job,
+ * its task 0 is the chief and computes on {@code /job:chief/task:0}: {@code
+ * ReplicaDeviceSetter.forCluster(spec, "ps", "chief")}) and {@code evaluator}, which is not in the
+ * cluster ({@link dev.tfmon.cluster.TfConfig#isClusterMember()}). TensorFlow's servers listen on
+ * every interface and have no authentication (see {@link dev.tfmon.cluster.TaskServer}).
  *
  * <p>A worker program (between-graph replication: every worker builds the same graph):
  *
@@ -25,7 +34,7 @@
  *   Ops tf = placement.workerOps(Ops.create(g), me.taskIndex());
  *   var w = placement.variableOps(tf).withName("w").variable(tf.zeros(...)); // next ps task
  *   var loss = ...;                                            // on this worker
- *   Operation train = TrainOps.minimize(new GradientDescent(g, 0.1f), loss, "train_op");
+ *   Operation train = TrainOps.minimize(new Adam(g, 0.01f), loss, "train_op"); // any optimizer
  *   Scaffold scaffold = Scaffold.of(g);
  *   SessionCreator creator = me.isChief()
  *       ? ChiefSessionCreator.builder(scaffold).master(server.target())

@@ -23,7 +23,9 @@ import org.tensorflow.types.family.TType;
  *
  * <p>tensorflow-framework's own {@code Optimizer.minimize(loss)} differentiates against every
  * variable of the graph, so an int64 global step (or any non-float variable) makes it fail; this
- * helper is the replacement.
+ * helper is the replacement. It also places the optimizer's own variables (slots, beta powers)
+ * beside the variables they serve ({@link OptimizerColocation}), which makes every optimizer work
+ * with variables on parameter servers.
  *
  * <pre>{@code
  * Operation train = TrainOps.minimize(new GradientDescent(graph, 0.1f), loss, "train_op");
@@ -94,6 +96,8 @@ public final class TrainOps {
 
   /**
    * Minimizes {@code loss} over {@link #trainableVariables(Graph)} without touching a global step.
+   * The optimizer's variables get the devices of the variables they serve ({@link
+   * OptimizerColocation}).
    */
   public static Op applyGradients(Optimizer optimizer, Operand<?> loss, String name) {
     Graph graph = (Graph) loss.env();
@@ -122,7 +126,12 @@ public final class TrainOps {
               + "' depends on none of the trainable variables "
               + unconnected);
     }
-    return optimizer.applyGradients(pairs, name);
+    Set<String> before = OptimizerColocation.opNames(graph);
+    Op update = optimizer.applyGradients(pairs, name);
+    List<Output<?>> served = new ArrayList<>();
+    pairs.forEach(p -> served.add(p.getVariable()));
+    OptimizerColocation.colocate(graph, before, served);
+    return update;
   }
 
   /**

@@ -6,6 +6,7 @@ import static dev.tfmon.cluster.DistributedTrainingTest.cluster;
 import static dev.tfmon.cluster.DistributedTrainingTest.number;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.process.ChildProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,7 @@ class ClusterFailureRecoveryTest {
     awaitStep(cluster.task("worker", 0), KILL_AT);
   }
 
-  private static long awaitStep(TaskProcess task, long atLeast) {
+  private static long awaitStep(ChildProcess task, long atLeast) {
     while (true) {
       long step = number(task.awaitLine("STEP ", TRAIN), "step");
       if (step >= atLeast) {
@@ -49,7 +50,7 @@ class ClusterFailureRecoveryTest {
   }
 
   /** The next {@code FIRST} line of a session numbered at least {@code session}. */
-  private static String awaitFirstStepOfSession(TaskProcess task, int session) {
+  private static String awaitFirstStepOfSession(ChildProcess task, int session) {
     while (true) {
       String line = task.awaitLine("FIRST ", TRAIN);
       if (number(line, "session") >= session) {
@@ -66,7 +67,7 @@ class ClusterFailureRecoveryTest {
         .orElseThrow(() -> new AssertionError("no checkpoint saved:\n" + transcript));
   }
 
-  private static List<String> lines(TaskProcess task, String prefix) {
+  private static List<String> lines(ChildProcess task, String prefix) {
     List<String> out = new ArrayList<>();
     for (String l : task.transcript()) {
       if (l.startsWith(prefix)) {
@@ -87,8 +88,8 @@ class ClusterFailureRecoveryTest {
   void killedAndRestartedPsTaskIsRecoveredFromTheLatestCheckpoint() {
     try (LocalCluster cluster = cluster(modelDir, LAST_STEP, SAVE_EVERY)) {
       trainUntilKillPoint(cluster);
-      TaskProcess chief = cluster.task("worker", 0);
-      TaskProcess worker = cluster.task("worker", 1);
+      ChildProcess chief = cluster.task("worker", 0);
+      ChildProcess worker = cluster.task("worker", 1);
 
       cluster.kill("ps", 0);
       long savedBeforeKill = maxSavedStep(chief.transcript());
@@ -129,10 +130,10 @@ class ClusterFailureRecoveryTest {
   void killedAndRestartedNonChiefWorkerRejoins() {
     try (LocalCluster cluster = cluster(modelDir, LAST_STEP, SAVE_EVERY)) {
       trainUntilKillPoint(cluster);
-      TaskProcess chief = cluster.task("worker", 0);
+      ChildProcess chief = cluster.task("worker", 0);
 
       cluster.kill("worker", 1);
-      TaskProcess worker = cluster.start("worker", 1);
+      ChildProcess worker = cluster.start("worker", 1);
       long workerBackAt = System.currentTimeMillis();
       String workerFirst = awaitFirstStepOfSession(worker, 1);
       assertBothFinish(cluster);
@@ -156,11 +157,11 @@ class ClusterFailureRecoveryTest {
   void killedAndRestartedChiefRestoresItsCheckpoint() {
     try (LocalCluster cluster = cluster(modelDir, LAST_STEP, SAVE_EVERY)) {
       trainUntilKillPoint(cluster);
-      TaskProcess worker = cluster.task("worker", 1);
+      ChildProcess worker = cluster.task("worker", 1);
 
       cluster.kill("worker", 0);
       long savedBeforeKill = maxSavedStep(cluster.task("worker", 0).transcript());
-      TaskProcess chief = cluster.start("worker", 0);
+      ChildProcess chief = cluster.start("worker", 0);
       long chiefBackAt = System.currentTimeMillis();
       String chiefFirst = awaitFirstStepOfSession(chief, 1);
       assertBothFinish(cluster);

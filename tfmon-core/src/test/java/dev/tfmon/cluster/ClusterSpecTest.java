@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.JobDef;
@@ -243,10 +244,97 @@ class ClusterSpecTest {
     assertThatThrownBy(
             () -> TaskServerMain.parse(new String[] {"--cluster", JSON}, Optional.empty()))
         .hasMessage("no --job given; jobs are [ps, worker]");
+    // issue 11 item 16: a missing file is named as missing
     assertThatThrownBy(
             () -> TaskServerMain.parse(new String[] {"--cluster", "nofile.json"}, Optional.empty()))
-        .hasMessage("--cluster \"nofile.json\" is neither a file, nor JSON, nor job=host:port,...");
+        .hasMessage("--cluster 'nofile.json': no such file (and not inline JSON or job=host:port[,host:port...][;job=...] either)");
+    // issue 14 item 3: an evaluator is not in the cluster; parsing accepts it, main then exits
+    TfConfig evaluator = TfConfig.parse("{\"cluster\": " + JSON + ", \"task\": {\"type\": \"evaluator\", \"index\": 0}}");
+    assertThat(TaskServerMain.parse(new String[0], Optional.of(evaluator)))
+        .isEqualTo(new TaskServerMain.Options(spec, "evaluator", 0, false));
     assertThatThrownBy(() -> TaskServerMain.parse(new String[] {"--verbose"}, Optional.empty()))
         .hasMessage("unknown argument \"--verbose\"");
+  }
+
+  // issue 11 item 16
+  @Test
+  void aClusterArgumentIsInlineJsonTheCompactFormOrAnExistingFile() throws Exception {
+    ClusterSpec spec = ClusterSpec.fromJson(JSON);
+    Path file = Files.writeString(dir.resolve("cluster.json"), JSON);
+    assertThat(ClusterSpec.fromArgument(file.toString())).isEqualTo(spec);
+    assertThat(ClusterSpec.fromArgument(" " + JSON)).isEqualTo(spec);
+    assertThat(ClusterSpec.fromArgument(spec.toCompactString())).isEqualTo(spec);
+    assertThatThrownBy(() -> ClusterSpec.fromArgument(dir.resolve("missing.json").toString()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("no such file (and not inline JSON or job=host:port[,host:port...][;job=...] either)");
+    assertThatThrownBy(() -> ClusterSpec.fromArgument(dir.toString()))
+        .hasMessage("is a directory, not a JSON file (and not inline JSON or job=host:port[,host:port...][;job=...] either)");
+    assertThatThrownBy(() -> ClusterSpec.fromArgument(""))
+        .hasMessage("expected a cluster spec, but got \"\"");
+  }
+
+  // issue 14 item 3: TF_CONFIG as Kubernetes operators (Kubeflow's TFJob) write it
+  @Test
+  void tfConfigOfEveryTaskTypeOfAKubeflowJob() {
+    String cluster =
+        "{\"chief\": [\"mnist-chief-0.ns.svc:2222\"], \"ps\": [\"mnist-ps-0.ns.svc:2222\"],"
+            + " \"worker\": [\"mnist-worker-0.ns.svc:2222\", \"mnist-worker-1.ns.svc:2222\"]}";
+    java.util.function.BiFunction<String, Integer, TfConfig> config =
+        (type, index) ->
+            TfConfig.fromEnvironment(Map.of("TF_CONFIG",
+                    "{\"cluster\": " + cluster + ", \"task\": {\"type\": \"" + type + "\", \"index\": " + index
+                        + "}, \"environment\": \"cloud\"}"))
+                .orElseThrow();
+
+    TfConfig chief = config.apply("chief", 0);
+    assertThat(chief.isChief()).isTrue();
+    assertThat(chief.isClusterMember()).isTrue();
+    assertThat(chief.target()).isEqualTo("grpc://mnist-chief-0.ns.svc:2222");
+    assertThat(chief.cluster().chiefJob()).isEqualTo("chief");
+    // with a chief job, worker 0 is an ordinary worker
+    TfConfig worker0 = config.apply("worker", 0);
+    assertThat(worker0.isChief()).isFalse();
+    assertThat(worker0.taskName()).isEqualTo("/job:worker/task:0");
+    assertThat(config.apply("worker", 1).toServerDef().getTaskIndex()).isEqualTo(1);
+    TfConfig ps = config.apply("ps", 0);
+    assertThat(ps.isChief()).isFalse();
+    assertThat(ps.toServerDef().getJobName()).isEqualTo("ps");
+
+    TfConfig evaluator = config.apply("evaluator", 0);
+    assertThat(evaluator.isClusterMember()).isFalse();
+    assertThat(evaluator.isChief()).isFalse();
+    assertThatThrownBy(evaluator::target)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("/job:evaluator/task:0 is not a task of the cluster (jobs [chief, ps, worker]): it has no server");
+    assertThatThrownBy(() -> config.apply("evaluator", -1))
+        .hasMessageContaining("expected TF_CONFIG task \"index\" to be a non-negative integer, but got -1");
+    // any other type must be a job of the cluster
+    assertThatThrownBy(() -> config.apply("master", 0))
+        .hasMessage("bad TF_CONFIG: no job \"master\" in the cluster; jobs are [chief, ps, worker]");
+
+    // without a chief job, worker 0 is the chief
+    ClusterSpec noChief = ClusterSpec.parse("ps=h:1;worker=h:2,h:3");
+    assertThat(noChief.chiefJob()).isEqualTo("worker");
+    assertThat(noChief.isChief("worker", 0)).isTrue();
+    assertThat(noChief.isChief("worker", 1)).isFalse();
+    assertThat(noChief.isChief("ps", 0)).isFalse();
+  }
+
+  // issue 11 item 6: the warning comes for hosts the spec confines to this machine
+  @Test
+  void theExposureWarningIsForLoopbackHosts() {
+    ClusterSpec spec = ClusterSpec.parse("ps=127.0.0.1:2222,localhost:2223,127.0.0.3:2224,[::1]:2225;worker=10.1.2.3:2226,host0:2227");
+    assertThat(TaskServer.exposureWarning(spec, "ps", 0)).get(InstanceOfAssertFactories.STRING)
+        .startsWith("/job:ps/task:0 listens on port 2222 of every network interface, not only on 127.0.0.1 as the"
+            + " cluster spec says: TensorFlow's gRPC server binds all interfaces and has no authentication");
+    assertThat(TaskServer.exposureWarning(spec, "ps", 1)).isPresent();
+    assertThat(TaskServer.exposureWarning(spec, "ps", 2)).isPresent();
+    assertThat(TaskServer.exposureWarning(spec, "ps", 3)).isPresent();
+    assertThat(TaskServer.exposureWarning(spec, "worker", 0)).isEmpty();
+    assertThat(TaskServer.exposureWarning(spec, "worker", 1)).isEmpty();
+    assertThat(TaskServer.exposureWarning(spec)).isEmpty();
+    assertThat(TaskServer.exposureWarning(ClusterSpec.parse("ps=127.0.0.1:5;worker=127.0.0.2:6")))
+        .get(InstanceOfAssertFactories.STRING)
+        .startsWith("the cluster's tasks listen on ports 5, 6 of every network interface, not only on loopback");
   }
 }

@@ -2,6 +2,7 @@ package dev.tfmon.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.process.ChildProcess;
 import dev.tfmon.summary.EventFileReader;
 import dev.tfmon.summary.ScalarPoint;
 import dev.tfmon.summary.ScalarSeries;
@@ -38,6 +39,10 @@ class DistributedTrainingTest {
   }
 
   static LocalCluster cluster(Path modelDir, long lastStep, long saveEvery, long maxWaitSecs) {
+    return builder(modelDir, lastStep, saveEvery, maxWaitSecs).reserve();
+  }
+
+  static LocalCluster.Builder builder(Path modelDir, long lastStep, long saveEvery, long maxWaitSecs) {
     List<String> jvm = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     LocalCluster.TaskCommand server = LocalCluster.serverCommand(jvm);
     return LocalCluster.builder()
@@ -47,7 +52,7 @@ class DistributedTrainingTest {
             (spec, job, task) ->
                 job.equals("ps")
                     ? server.command(spec, job, task)
-                    : LocalCluster.javaCommand(
+                    : ChildProcess.javaCommand(
                         jvm,
                         ClusterTrainerMain.class.getName(),
                         List.of(
@@ -57,8 +62,7 @@ class DistributedTrainingTest {
                             "--model-dir", modelDir.toString(),
                             "--save-every", Long.toString(saveEvery),
                             "--max-wait-secs", Long.toString(maxWaitSecs))))
-        .startTimeout(START)
-        .reserve();
+        .startTimeout(START);
   }
 
   static long number(String line, String key) {
@@ -82,9 +86,9 @@ class DistributedTrainingTest {
     try (LocalCluster cluster = cluster(modelDir, 400, 100)) {
       cluster.start("ps", 0);
       // the non-chief first: it must wait for the chief to initialize the model (SCR-4, SM-6)
-      TaskProcess worker = cluster.start("worker", 1);
+      ChildProcess worker = cluster.start("worker", 1);
       worker.awaitLine(WAITING, START);
-      TaskProcess chief = cluster.start("worker", 0);
+      ChildProcess chief = cluster.start("worker", 0);
 
       String chiefDone = chief.awaitLine("DONE ", TRAIN);
       String workerDone = worker.awaitLine("DONE ", TRAIN);
@@ -106,11 +110,30 @@ class DistributedTrainingTest {
     }
   }
 
+  // issue 14 item 4: every task its own host, 127.0.0.2 and up; nothing assumes one shared address
+  @Test
+  void tasksOnTheirOwnLoopbackAddressesTrainOneModel() {
+    try (LocalCluster cluster = builder(modelDir, 200, 100, 90).hostPerTask(true).reserve()) {
+      ClusterSpec spec = cluster.spec();
+      assertThat(spec.address("ps", 0)).startsWith("127.0.0.2:");
+      assertThat(spec.address("worker", 0)).startsWith("127.0.0.3:");
+      assertThat(spec.address("worker", 1)).startsWith("127.0.0.4:");
+      cluster.startAll();
+      assertThat(cluster.task("ps", 0).transcript()).contains("READY " + spec.target("ps", 0) + " /job:ps/task:0");
+      String chiefDone = cluster.task("worker", 0).awaitLine("DONE ", TRAIN);
+      String workerDone = cluster.task("worker", 1).awaitLine("DONE ", TRAIN);
+      assertThat(number(chiefDone, "step")).isGreaterThanOrEqualTo(200);
+      assertThat(number(workerDone, "step")).isGreaterThanOrEqualTo(200);
+      assertThat(decimal(chiefDone, "loss")).isLessThan(decimal(chiefDone, "first_loss") / 10);
+      assertThat(Files.exists(modelDir.resolve("checkpoint"))).isTrue();
+    }
+  }
+
   @Test
   void aNonChiefWithoutAChiefGivesUpAfterItsMaxWait() {
     try (LocalCluster cluster = cluster(modelDir, 10, 100, 2)) {
       cluster.start("ps", 0);
-      TaskProcess worker = cluster.start("worker", 1);
+      ChildProcess worker = cluster.start("worker", 1);
       // SM-6: the wait is bounded by max wait and each retry is logged
       String failed = worker.awaitLine("FAILED ", TRAIN);
       assertThat(failed)

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfmon.errors.UnavailableException;
+import dev.tfmon.process.ChildProcess;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.testing.ListeningSockets;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -20,9 +22,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.DeviceStepStats;
 import org.tensorflow.proto.NodeExecStats;
 import org.tensorflow.proto.RunOptions;
-import org.tensorflow.proto.DeviceStepStats;
 import org.tensorflow.types.TFloat32;
 
 /** {@link LocalCluster} and {@link TaskServerMain} with real TensorFlow servers in child JVMs. */
@@ -42,7 +44,7 @@ class LocalClusterTest {
       assertThat(addresses).hasSize(3).allMatch(a -> a.startsWith("127.0.0.1:"));
       for (String job : List.of("ps", "worker")) {
         for (int t = 0; t < spec.numTasks(job); t++) {
-          TaskProcess task = cluster.task(job, t);
+          ChildProcess task = cluster.task(job, t);
           processes.add(task.process());
           assertThat(task.transcript())
               .contains("READY " + cluster.target(job, t) + " /job:" + job + "/task:" + t);
@@ -72,7 +74,7 @@ class LocalClusterTest {
         assertThat(cluster.task("ps", 1).isAlive()).isFalse();
         assertThatThrownBy(() -> session.runner().fetch(product).run().close())
             .isInstanceOf(UnavailableException.class);
-        TaskProcess again = cluster.restart("ps", 1);
+        ChildProcess again = cluster.restart("ps", 1);
         processes.add(again.process());
         assertThat(again.process().pid()).isNotEqualTo(oldPid);
         assertThat(again.transcript()).contains("READY " + cluster.target("ps", 1) + " /job:ps/task:1");
@@ -96,7 +98,7 @@ class LocalClusterTest {
             .workers(0)
             .command(
                 (spec, job, task) ->
-                    LocalCluster.javaCommand(
+                    ChildProcess.javaCommand(
                         List.of(), TaskServerMain.class.getName(), List.of("--job", "ps")))
             .startTimeout(START)
             .reserve()) {
@@ -108,13 +110,14 @@ class LocalClusterTest {
       // no --cluster and no TF_CONFIG: the task exits with its usage instead of serving
       assertThatThrownBy(() -> cluster.start("ps", 0))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("/job:ps/task:0 exited before printing \"READY \"")
+          .hasMessageContaining("/job:ps/task:0 ended its output before a line starting with \"READY \"")
           .hasMessageContaining("TaskServerMain: no --cluster given and TF_CONFIG is not set")
           .hasMessageContaining(TaskServerMain.USAGE);
     }
     assertThatThrownBy(() -> LocalCluster.builder().ps(0).workers(0).reserve())
         .hasMessage("expected at least one task, but got 0 ps and 0 workers");
-    assertThatThrownBy(() -> LocalCluster.builder().workers(-1))
+    // settings are checked when the cluster is built, naming the value
+    assertThatThrownBy(() -> LocalCluster.builder().workers(-1).reserve())
         .hasMessage("expected a non-negative number of worker tasks, but got -1");
   }
 
@@ -122,7 +125,7 @@ class LocalClusterTest {
   void badArgumentsExitWithStatus2AndATakenPortIsNamed() throws Exception {
     Process bad =
         new ProcessBuilder(
-                LocalCluster.javaCommand(
+                ChildProcess.javaCommand(
                     List.of(), TaskServerMain.class.getName(), List.of("--cluster", "ps=h:0")))
             .redirectErrorStream(true)
             .start();
@@ -131,26 +134,46 @@ class LocalClusterTest {
     assertThat(bad.exitValue()).isEqualTo(2);
     assertThat(out)
         .contains(
-            "TaskServerMain: expected a host:port address with a port in 1..65535 for task 0 of"
-                + " job \"ps\", but got \"h:0\"")
+            "TaskServerMain: --cluster 'ps=h:0': expected a host:port address with a port in 1..65535 for"
+                + " task 0 of job \"ps\", but got \"h:0\"")
         .contains(TaskServerMain.USAGE);
 
+    // issue 11 item 10: a taken port is one line naming the port, without TensorFlow's diagnostics
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      String address = "127.0.0.1:" + taken.getLocalPort();
+      int port = taken.getLocalPort();
       Process busy =
           new ProcessBuilder(
-                  LocalCluster.javaCommand(
+                  ChildProcess.javaCommand(
                       List.of(),
                       TaskServerMain.class.getName(),
-                      List.of("--cluster", "ps=" + address, "--job", "ps")))
+                      List.of("--cluster", "ps=127.0.0.1:" + port, "--job", "ps")))
               .redirectErrorStream(true)
               .start();
       String busyOut = new String(busy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(busy.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(busy.exitValue()).as(busyOut).isEqualTo(1);
-      assertThat(busyOut).contains("TaskServerMain: could not start /job:ps/task:0 on " + address);
+      assertThat(busyOut.strip()).isEqualTo("TaskServerMain: cannot serve /job:ps/task:0: port " + port + " is in use");
     } catch (IOException e) {
       throw new AssertionError(e);
+    }
+  }
+
+  // issue 11 item 6: what the kernel says the task listens on, not what the spec says
+  @Test
+  void aTaskOnLoopbackListensOnEveryInterfaceAndSaysSoOnce() {
+    try (LocalCluster cluster = LocalCluster.builder().ps(1).workers(0).startTimeout(START).start()) {
+      String address = cluster.spec().address("ps", 0);
+      int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+      assertThat(address).startsWith("127.0.0.1:");
+      // TensorFlow's GrpcServer binds 0.0.0.0 (gRPC makes it the dual-stack [::]): no bind address
+      assertThat(ListeningSockets.addresses(port)).isNotEmpty().allMatch(a -> a.equals("::") || a.equals("0.0.0.0"));
+      List<String> warnings =
+          cluster.task("ps", 0).transcript().stream().filter(l -> l.contains(TaskServer.EXPOSURE_MARKER)).toList();
+      assertThat(warnings).hasSize(1);
+      assertThat(warnings.get(0))
+          .contains("WARN dev.tfmon.cluster.TaskServer - /job:ps/task:0 listens on port " + port
+              + " of every network interface, not only on 127.0.0.1 as the cluster spec says")
+          .contains("no authentication");
     }
   }
 

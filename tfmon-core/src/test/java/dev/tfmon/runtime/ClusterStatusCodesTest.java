@@ -41,7 +41,7 @@ class ClusterStatusCodesTest {
     ChildJvm psTask = ClusterTaskMain.start("ps", cluster);
     try (ChildJvm workerTask = ClusterTaskMain.start("worker", cluster);
         Graph g = new Graph()) {
-      String target = workerTask.awaitLine("READY ", START).substring("READY ".length());
+      String target = ClusterTaskMain.target(workerTask.awaitLine("READY ", START));
       psTask.awaitLine("READY ", START);
       assertThat(target).isEqualTo("grpc://" + worker);
 

@@ -54,7 +54,7 @@ class ClusterRecoveryTest {
     ExecutorService restarter = Executors.newSingleThreadExecutor();
     try (ChildJvm workerTask = ClusterTaskMain.start("worker", cluster);
         Graph g = new Graph()) {
-      String target = workerTask.awaitLine("READY ", START).substring("READY ".length());
+      String target = ClusterTaskMain.target(workerTask.awaitLine("READY ", START));
       psTask.get().awaitLine("READY ", START);
 
       Ops onPs = Ops.create(g).withDevice(DeviceSpec.newBuilder().job("ps").task(0).build());
