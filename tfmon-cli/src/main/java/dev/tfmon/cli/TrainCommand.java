@@ -148,6 +148,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--task", paramLabel = "I", description = "With --cluster: this worker's index (default: 0).")
   Integer task;
 
+  @CommandLine.Mixin ExportOptions export;
+
   /** Set by {@code tfmon cluster} on its children, so that they die with it. */
   @Option(names = "--exit-on-stdin-eof", hidden = true)
   boolean exitOnStdinEof;
@@ -346,6 +348,7 @@ final class TrainCommand implements Callable<Integer> {
       Graph graph, Scaffold scaffold, Optional<ModelDirCheck.Resume> resume,
       Map<String, Operand<?>> scalars, long batchesPerEpoch, Step trainStep, Operand<TFloat32> evalAccuracy,
       int evalExamples) {
+    export.prepare(graph);
     long startStep = resume.map(ModelDirCheck.Resume::step).orElse(0L);
     long last = lastStep();
     long progressEnd = last;
@@ -399,6 +402,7 @@ final class TrainCommand implements Callable<Integer> {
     if (last >= 0) {
       mts.hook(StopAtStepHook.lastStep(last));
     }
+    export.addTo(mts);
     Output<TInt64> globalStep = null;
     if (distributed != null) {
       // Each worker talks to its own server; the device filters keep its sessions to the ps tasks
@@ -460,6 +464,7 @@ final class TrainCommand implements Callable<Integer> {
     out.printf("event files: %s%s%n", events.isEmpty() ? "(none)" : events.get(events.size() - 1),
         events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
     }
+    export.report(out);
     if (distributed != null) {
       out.printf("done: /job:worker/task:%d at global step %d%n", distributed.task(), finalGlobalStep);
     }
