@@ -263,35 +263,33 @@ public final class ExportDirectory {
   }
 
   static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
+    if (Files.exists(root)) {
+      walkBottomUp(root, Files::deleteIfExists, Files::deleteIfExists);
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.deleteIfExists(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   /** Forces every file and directory under {@code root} to disk, so a rename never publishes holes. */
   private static void syncTree(Path root) throws IOException {
+    walkBottomUp(
+        root,
+        file -> {
+          try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            c.force(true);
+          }
+        },
+        ExportDirectory::syncDirectory);
+  }
+
+  private interface PathAction {
+    void apply(Path path) throws IOException;
+  }
+
+  /** Applies {@code onFile} to every file and {@code onDirectory} to every directory after its content. */
+  private static void walkBottomUp(Path root, PathAction onFile, PathAction onDirectory) throws IOException {
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
-          c.force(true);
-        }
+        onFile.apply(file);
         return FileVisitResult.CONTINUE;
       }
 
@@ -300,7 +298,7 @@ public final class ExportDirectory {
         if (e != null) {
           throw e;
         }
-        syncDirectory(dir);
+        onDirectory.apply(dir);
         return FileVisitResult.CONTINUE;
       }
     });

@@ -32,12 +32,6 @@ import org.tensorflow.types.TFloat32;
 class ExportBadInputTest {
   @TempDir Path tmp;
 
-  private static String[] listing(Path dir) throws IOException {
-    try (var s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new);
-    }
-  }
-
   @Test
   void signatureNamingAMissingTensorFailsAtBuild() {
     try (Graph g = new Graph()) {
@@ -67,8 +61,8 @@ class ExportBadInputTest {
           .hasMessage("export directory " + taken + " already exists and is not empty; an export never replaces "
               + "another (remove it, or export at another global step)");
     }
-    assertThat(listing(base)).containsExactly("30");
-    assertThat(listing(taken)).containsExactly("mine.txt");
+    assertThat(ExportFixtures.listing(base)).containsExactly("30");
+    assertThat(ExportFixtures.listing(taken)).containsExactly("mine.txt");
   }
 
   @Test
@@ -84,7 +78,7 @@ class ExportBadInputTest {
     } finally {
       makeWritable(base);
     }
-    assertThat(listing(base)).isEmpty();
+    assertThat(ExportFixtures.listing(base)).isEmpty();
   }
 
   @Test
@@ -126,7 +120,7 @@ class ExportBadInputTest {
           .hasMessageStartingWith("export refused: signature 'serving_default' output 'noisy' of the written SavedModel "
               + "differs from the training session on zeros float32 [1, 2]: value ");
     }
-    assertThat(listing(base)).isEmpty();
+    assertThat(ExportFixtures.listing(base)).isEmpty();
   }
 
   @Test

@@ -23,12 +23,6 @@ import org.tensorflow.Graph;
 class ExportDirectoryTest {
   @TempDir Path tmp;
 
-  private static String[] listing(Path dir) throws IOException {
-    try (var s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new);
-    }
-  }
-
   @Test
   void keepNDeletesOnlyWholeExportsOldestVersionFirst() throws IOException {
     Path base = tmp.resolve("exports");
@@ -52,8 +46,8 @@ class ExportDirectoryTest {
       assertThat(exports.versions()).containsExactly(10L, 100L);
       assertThat(exports.newest()).contains(base.resolve("100"));
     }
-    assertThat(listing(base)).containsExactly("10", "100", "3", "README", "notes");
-    assertThat(listing(base.resolve("3"))).containsExactly("variables");
+    assertThat(ExportFixtures.listing(base)).containsExactly("10", "100", "3", "README", "notes");
+    assertThat(ExportFixtures.listing(base.resolve("3"))).containsExactly("variables");
     assertThat(Files.readString(base.resolve("notes/todo.txt"))).isEqualTo("keep me");
     for (String v : new String[] {"10", "100"}) {
       assertThat(SavedModelExporterTest.files(base.resolve(v))).containsExactly(
@@ -75,7 +69,7 @@ class ExportDirectoryTest {
       ImportedMetaGraph lr = ExportBadInputTest.linearRef(g);
       ExportBadInputTest.linearExporter(g).exportCheckpoint(ExportBadInputTest.checkpoint(), lr.saver().orElseThrow(), exports);
     }
-    assertThat(listing(base)).containsExactly("30");
+    assertThat(ExportFixtures.listing(base)).containsExactly("30");
   }
 
   @Test

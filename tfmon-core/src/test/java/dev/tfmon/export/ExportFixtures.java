@@ -24,6 +24,13 @@ final class ExportFixtures {
     throw new IllegalStateException("no shared/interop/" + folder + " above " + start);
   }
 
+  /** The names in {@code dir}, sorted. */
+  static String[] listing(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new);
+    }
+  }
+
   /** The feature columns (all but the last) of {@code linear-ref/data.csv}, as a [rows, 4] tensor. */
   static TFloat32 linearFeatures(Path csv) {
     List<float[]> rows = new ArrayList<>();
