@@ -44,6 +44,8 @@ import picocli.CommandLine.Option;
       "against the restored checkpoint before it is published."
     })
 final class ExportCommand implements Callable<Integer> {
+  private static final String MISMATCH_PREFIX_END = "the graph does not match it: ";
+
   @Option(names = "--model-dir", required = true, paramLabel = "DIR",
       description = "The model directory holding the checkpoints (tfmon's or Python's).")
   Path modelDir;
@@ -89,8 +91,11 @@ final class ExportCommand implements Callable<Integer> {
       try {
         r = exporter.exportCheckpoint(prefix, saver, export.exportDirectory());
       } catch (NotFoundException | InvalidArgumentException e) {
-        throw CliException.failure(
-            "checkpoint " + prefix + " does not match the graph of " + meta + ": " + e.firstLine(), e);
+        String why = e.firstLine();
+        // the saver's message starts by naming the checkpoint again
+        int list = why.indexOf(MISMATCH_PREFIX_END);
+        throw CliException.failure("checkpoint " + prefix + " does not match the graph of " + meta + ": "
+            + (list >= 0 ? why.substring(list + MISMATCH_PREFIX_END.length()) : why), e);
       } catch (ExportVerificationException e) {
         throw CliException.failure(e.getMessage(), e);
       } catch (IllegalArgumentException e) {

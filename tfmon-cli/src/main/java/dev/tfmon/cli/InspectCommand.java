@@ -66,7 +66,7 @@ final class InspectCommand implements Callable<Integer> {
       if (tensor != null) {
         printTensor(out, reader);
       } else {
-        printTable(out, reader);
+        printTable(out, reader, "checkpoint");
       }
     } catch (TensorFlowStatusException e) {
       throw CliException.failure("cannot read checkpoint " + prefix + ": " + e.firstLine(), e);
@@ -75,7 +75,7 @@ final class InspectCommand implements Callable<Integer> {
     return 0;
   }
 
-  static void printTable(PrintWriter out, CheckpointReader reader) {
+  static void printTable(PrintWriter out, CheckpointReader reader, String what) {
     long totalBytes = 0;
     TextTable table = new TextTable("name", "dtype", "shape", "size", "bytes").rightAligned(3, 4);
     for (VariableInfo v : reader.variables().values()) {
@@ -84,7 +84,8 @@ final class InspectCommand implements Callable<Integer> {
       totalBytes += v.size();
     }
     out.printf(
-        "checkpoint %s: %d tensors, %d bytes in %d data file%s%n",
+        "%s %s: %d tensors, %d bytes in %d data file%s%n",
+        what,
         reader.prefix(),
         reader.variables().size(),
         totalBytes,

@@ -97,7 +97,7 @@ final class SavedModelText {
     }
     String prefix = dir.resolve("variables").resolve("variables").toString();
     try (CheckpointReader reader = CheckpointReader.open(prefix)) {
-      InspectCommand.printTable(out, reader);
+      InspectCommand.printTable(out, reader, "variables");
     } catch (TensorFlowStatusException e) {
       throw CliException.failure("cannot read the variables of " + dir + ": " + e.firstLine(), e);
     }

@@ -4,8 +4,10 @@ import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphCollections;
+import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunResult;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,8 @@ import org.tensorflow.Tensor;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 /**
  * Exports a model as a SavedModel, the format TensorFlow Serving serves and TF Java's {@code
@@ -175,10 +180,14 @@ public final class SavedModelExporter {
   }
 
   private long defaultVersion(NativeSession session, ExportDirectory exports) {
-    if (GlobalStep.get(graph).isPresent()) {
-      return GlobalStep.value(session);
+    Optional<GraphVariable> step = GlobalStep.get(graph);
+    if (step.isEmpty()) {
+      return exports.timestampVersion(clock);
     }
-    return exports.timestampVersion(clock);
+    try (RunResult r = session.runner().fetch(SavedModelWriter.valueInSource(graph, step.get().name())).run()) {
+      Tensor t = r.get(0);
+      return t instanceof TInt64 ? ((TInt64) t).getLong() : ((TInt32) t).getInt();
+    }
   }
 
   private record Plan(GraphDef graphDef, List<String> variables, List<String> initializers, int sourceNodes) {}

@@ -195,8 +195,11 @@ final class SavedModelWriter {
     }
   }
 
-  /** The tensor holding variable {@code name}'s value in the source graph. */
-  private static Output<?> valueInSource(Graph graph, String name) {
+  /**
+   * The tensor holding variable {@code name}'s value in the source graph, found among its existing
+   * ops (an export never adds ops to the training graph).
+   */
+  static Output<?> valueInSource(Graph graph, String name) {
     GraphOperation op = GraphNames.operation(graph, name);
     if (!op.type().equals("VarHandleOp")) {
       return op.output(0);

@@ -195,8 +195,10 @@ class SavedModelExporterTest {
           .signature(ExportSignature.builder().input("x", "x:0").output("pred", "pred:0").build())
           .sampleInput(ExportSignature.DEFAULT_NAME, "x", rows)
           .build();
+      int nodesBefore = g.toGraphDef().getNodeCount();
       ExportResult r = exporter.export(session, ExportDirectory.of(tmp.resolve("exports")));
 
+      assertThat(g.toGraphDef().getNodeCount()).as("the training graph is left as it was").isEqualTo(nodesBefore);
       assertThat(r.version()).isEqualTo(30);
       assertThat(r.variables()).containsExactly("w", "b");
       assertThat(r.verification().checks().get(0).inputs()).containsEntry("x", "given float32 [64, 4]");
