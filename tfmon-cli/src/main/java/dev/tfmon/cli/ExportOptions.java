@@ -7,8 +7,13 @@ import dev.tfmon.export.SavedModelExporter;
 import dev.tfmon.session.MonitoredTrainingSession;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.tensorflow.Graph;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
 import picocli.CommandLine.Option;
 
 /**
@@ -133,15 +138,15 @@ final class ExportOptions {
   }
 
   /** A one-line description of a signature: its inputs and outputs with dtype and shape. */
-  static String describe(org.tensorflow.proto.SignatureDef def) {
+  static String describe(SignatureDef def) {
     StringBuilder s = new StringBuilder("inputs ");
     s.append(describeAll(def.getInputsMap())).append("; outputs ").append(describeAll(def.getOutputsMap()));
     return s.toString();
   }
 
-  private static String describeAll(java.util.Map<String, org.tensorflow.proto.TensorInfo> infos) {
-    List<String> parts = new java.util.ArrayList<>();
-    new java.util.TreeMap<>(infos).forEach((k, v) -> parts.add(k + " " + SavedModelText.typeAndShape(v)));
+  private static String describeAll(Map<String, TensorInfo> infos) {
+    List<String> parts = new ArrayList<>();
+    new TreeMap<>(infos).forEach((k, v) -> parts.add(k + " " + SavedModelText.typeAndShape(v)));
     return String.join(", ", parts);
   }
 }

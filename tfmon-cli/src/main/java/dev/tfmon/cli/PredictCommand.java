@@ -1,5 +1,6 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.checkpoint.CheckpointReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.tensorflow.Result;
@@ -22,7 +24,6 @@ import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
-import dev.tfmon.checkpoint.CheckpointReader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -127,7 +128,7 @@ final class PredictCommand implements Callable<Integer> {
 
   private SignatureDef signatureDef(SavedModel model, Path dir, List<String> chosenTags) {
     for (MetaGraphDef meta : model.getMetaGraphsList()) {
-      if (new java.util.HashSet<>(meta.getMetaInfoDef().getTagsList()).equals(new java.util.HashSet<>(chosenTags))) {
+      if (Set.copyOf(meta.getMetaInfoDef().getTagsList()).equals(Set.copyOf(chosenTags))) {
         SignatureDef def = meta.getSignatureDefMap().get(signature);
         if (def == null) {
           throw CliException.usage("--signature '" + signature + "' is not in " + dir + "; its signatures are "

@@ -2,6 +2,7 @@ package dev.tfmon.export;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tfmon.graph.DataTypes;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.runtime.GraphNames;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.MetaGraphDef;
@@ -145,7 +147,7 @@ public record ExportSignature(
     }
     return TensorInfo.newBuilder()
         .setName(GraphNames.tensorName(out))
-        .setDtype(dev.tfmon.graph.DataTypes.base(out.dataType()))
+        .setDtype(DataTypes.base(out.dataType()))
         .setTensorShape(shapeProto(out.shape()))
         .build();
   }
@@ -198,12 +200,12 @@ public record ExportSignature(
     }
 
     /** Input {@code key} is fed to {@code tensor}. */
-    public Builder input(String key, org.tensorflow.Operand<?> tensor) {
+    public Builder input(String key, Operand<?> tensor) {
       return input(key, GraphNames.tensorName(tensor));
     }
 
     /** Output {@code key} is fetched from {@code tensor}. */
-    public Builder output(String key, org.tensorflow.Operand<?> tensor) {
+    public Builder output(String key, Operand<?> tensor) {
       return output(key, GraphNames.tensorName(tensor));
     }
 

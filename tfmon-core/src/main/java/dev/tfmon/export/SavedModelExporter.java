@@ -2,12 +2,14 @@ package dev.tfmon.export;
 
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.graph.CollectionKeys;
+import dev.tfmon.graph.DataTypes;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -159,7 +161,7 @@ public final class SavedModelExporter {
       throw new IllegalArgumentException("the session runs another graph than the exporter's");
     }
     Plan plan = plan();
-    java.nio.file.Path temp = exports.createTemp(version);
+    Path temp = exports.createTemp(version);
     try {
       SavedModelWriter.Written written =
           SavedModelWriter.write(session, plan.graphDef, plan.variables, plan.initializers, signatures, tags, sharded,
@@ -255,7 +257,7 @@ public final class SavedModelExporter {
             NodeDef.newBuilder()
                 .setName(op.name())
                 .setOp("Placeholder")
-                .putAttr("dtype", AttrValue.newBuilder().setType(dev.tfmon.graph.DataTypes.base(t.dataType())).build())
+                .putAttr("dtype", AttrValue.newBuilder().setType(DataTypes.base(t.dataType())).build())
                 .putAttr("shape", AttrValue.newBuilder().setShape(ExportSignature.shapeProto(t.shape())).build())
                 .build());
       }

@@ -1,5 +1,7 @@
 package dev.tfmon.export;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,8 +40,8 @@ public record Verification(boolean performed, double tolerance, List<SignatureCh
    */
   public record SignatureCheck(String signature, Map<String, String> inputs, Map<String, Double> maxDifference) {
     public SignatureCheck {
-      inputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(inputs));
-      maxDifference = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(maxDifference));
+      inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+      maxDifference = Collections.unmodifiableMap(new LinkedHashMap<>(maxDifference));
     }
 
     /** The largest difference over all outputs. */
