@@ -179,7 +179,7 @@ class ExportCliTest {
         "exported checkpoint " + lr.resolve("model.ckpt-30") + " (graph " + lr.resolve("model.ckpt-30.meta") + ")\n"
             + "to:        " + exports.resolve("30") + "\n"
             + "signature: serving_default (tensorflow/serving/predict): inputs x float32 [?, 4]; outputs pred float32 [?, 1]\n"
-            + "graph:     29 of 87 nodes (pruned to the signature); 2 variables: w, b\n"
+            + "graph:     29 of 85 nodes (pruned to the signature); 2 variables: w, b\n"
             + "check:     verified serving_default on x=zeros float32 [1, 4]: max |diff| 0.0\n");
 
     Path out = work.resolve("pred.csv");
