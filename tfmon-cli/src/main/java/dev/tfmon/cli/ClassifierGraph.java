@@ -1,6 +1,7 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.cluster.ReplicaDeviceSetter;
+import dev.tfmon.export.ExportSignature;
 import dev.tfmon.graph.TrainOps;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.tensorflow.Operation;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.data.Iterator;
 import org.tensorflow.op.data.IteratorGetNext;
@@ -19,6 +21,7 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -133,7 +136,27 @@ record ClassifierGraph(
     Ops e = tf.withSubScope("eval");
     Operand<TFloat32> evalLogits = forward(e, e.constant(StdArrays.ndCopyOf(eval.features())), kernels, biases);
     Operand<TFloat32> evalAccuracy = accuracy(e, evalLogits, e.constant(eval.labels()));
+    ExportSignature.recordIn(graph, List.of(servingHead(tf, features, kernels, biases)));
     return new ClassifierGraph(trainOp, loss, batchAccuracy, evalAccuracy, init, List.copyOf(sizes));
+  }
+
+  /**
+   * The model as a server calls it: feature rows fed to a placeholder, the logits, the class
+   * probabilities and the predicted class. Recorded in the graph (and so in every {@code .meta}),
+   * it is what {@code --export-dir} and {@code tfmon export} write as {@code serving_default}.
+   */
+  private static ExportSignature servingHead(
+      Ops tf, int features, List<Variable<TFloat32>> kernels, List<Variable<TFloat32>> biases) {
+    Ops s = tf.withSubScope("serving");
+    Placeholder<TFloat32> x =
+        s.withName("features").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, features)));
+    Operand<TFloat32> logits = s.withName("logits").identity(forward(s, x, kernels, biases));
+    return ExportSignature.builder()
+        .input("features", x)
+        .output("logits", logits)
+        .output("probabilities", s.withName("probabilities").nn.softmax(logits))
+        .output("classes", s.withName("classes").math.argMax(logits, s.constant(1), TInt64.class))
+        .build();
   }
 
   /** Where the variables of a distributed model go (see {@link ReplicaDeviceSetter}). */

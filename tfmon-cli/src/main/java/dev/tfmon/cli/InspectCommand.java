@@ -4,15 +4,9 @@ import dev.tfmon.checkpoint.CheckpointReader;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.VariableInfo;
 import dev.tfmon.errors.TensorFlowStatusException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.Tensor;
@@ -37,6 +31,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "List the variables of a checkpoint (dtype, shape, size), or print one tensor's values.",
+      "On a SavedModel directory (or a directory of exports: its newest), print its tags,",
+      "signatures (inputs and outputs with dtype and shape) and variables.",
       "PATH is a checkpoint prefix (e.g. runs/default/model.ckpt-200) or a directory,",
       "whose latest checkpoint is shown. Works on checkpoints written by Python TensorFlow."
     })
@@ -61,13 +57,18 @@ final class InspectCommand implements Callable<Integer> {
     if (maxValues < 1) {
       throw CliException.usage("--max-values must be at least 1, but got " + maxValues);
     }
-    String prefix = resolvePrefix(path);
     PrintWriter out = spec.commandLine().getOut();
+    if (tensor == null && SavedModelText.isSavedModelOrExports(path)) {
+      SavedModelText.print(out, SavedModelText.resolve(path));
+      out.flush();
+      return 0;
+    }
+    String prefix = resolvePrefix(path);
     try (CheckpointReader reader = CheckpointReader.open(prefix)) {
       if (tensor != null) {
         printTensor(out, reader);
       } else {
-        printTable(out, reader);
+        printTable(out, reader, "checkpoint");
       }
     } catch (TensorFlowStatusException e) {
       throw CliException.failure("cannot read checkpoint " + prefix + ": " + e.firstLine(), e);
@@ -76,7 +77,7 @@ final class InspectCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void printTable(PrintWriter out, CheckpointReader reader) {
+  static void printTable(PrintWriter out, CheckpointReader reader, String what) {
     long totalBytes = 0;
     boolean anySliced = reader.variables().values().stream().anyMatch(VariableInfo::sliced);
     TextTable table = anySliced
@@ -92,7 +93,8 @@ final class InspectCommand implements Callable<Integer> {
       totalBytes += v.size();
     }
     out.printf(
-        "checkpoint %s: %d tensors, %d bytes in %d data file%s%n",
+        "%s %s: %d tensors, %d bytes in %d data file%s%n",
+        what,
         reader.prefix(),
         reader.variables().size(),
         totalBytes,
@@ -169,22 +171,7 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   private static Optional<String> newestIndex(Path dir) {
-    List<Path> indexes = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.index")) {
-      files.forEach(indexes::add);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-    }
-    return indexes.stream()
-        .max(Comparator.comparingLong(InspectCommand::mtime))
+    return InputPaths.newestFile(dir, "*.index")
         .map(p -> p.toString().substring(0, p.toString().length() - ".index".length()));
-  }
-
-  private static long mtime(Path p) {
-    try {
-      return Files.getLastModifiedTime(p).toMillis();
-    } catch (IOException e) {
-      return 0;
-    }
   }
 }

@@ -22,10 +22,6 @@ import org.tensorflow.Output;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TFloat64;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 
 /**
  * Training a graph exported by TensorFlow ({@code .meta}): the imported graph, its saver, the train
@@ -186,71 +182,9 @@ final class MetaGraphTraining implements AutoCloseable {
   }
 
   private static Tensor tensor(Output<?> placeholder, CsvTable table, int start, int end, int[] cols) {
-    List<double[]> rows = table.rows().subList(start, end);
-    Shape shape = placeholder.shape();
-    boolean matrix = shape.isUnknown() || shape.numDimensions() == 2;
-    Shape s = matrix ? Shape.of(rows.size(), cols.length) : Shape.of(rows.size());
-    DataType type = placeholder.dataType();
-    switch (type) {
-      case DT_FLOAT: {
-        TFloat32 t = TFloat32.tensorOf(s);
-        fill(rows, cols, matrix, (i, j, v) -> { if (matrix) t.setFloat((float) v, i, j); else t.setFloat((float) v, i); });
-        return t;
-      }
-      case DT_DOUBLE: {
-        TFloat64 t = TFloat64.tensorOf(s);
-        fill(rows, cols, matrix, (i, j, v) -> { if (matrix) t.setDouble(v, i, j); else t.setDouble(v, i); });
-        return t;
-      }
-      case DT_INT32: {
-        requireIntegers(placeholder, table, start, end, cols, -0x1p31, 0x1p31);
-        TInt32 t = TInt32.tensorOf(s);
-        fill(rows, cols, matrix, (i, j, v) -> { if (matrix) t.setInt((int) v, i, j); else t.setInt((int) v, i); });
-        return t;
-      }
-      case DT_INT64: {
-        requireIntegers(placeholder, table, start, end, cols, -0x1p63, 0x1p63);
-        TInt64 t = TInt64.tensorOf(s);
-        fill(rows, cols, matrix, (i, j, v) -> { if (matrix) t.setLong((long) v, i, j); else t.setLong((long) v, i); });
-        return t;
-      }
-      default:
-        throw CliException.usage(
-            "--feed: placeholder '" + placeholder.op().name() + "' has dtype " + typeName(type)
-                + "; tfmon feeds CSV numbers to float32, float64, int32 and int64 placeholders");
-    }
-  }
-
-  /**
-   * An integer placeholder takes whole numbers only: a cast would silently turn 0.7 into 0. Fails
-   * on the first other value, naming its line and column.
-   */
-  private static void requireIntegers(
-      Output<?> placeholder, CsvTable table, int start, int end, int[] cols, double min, double max) {
-    for (int i = start; i < end; i++) {
-      double[] row = table.rows().get(i);
-      for (int c : cols) {
-        double v = row[c];
-        if (v != Math.rint(v) || v < min || v >= max) {
-          throw CliException.failure(
-              table.file() + " line " + table.lines()[i] + ", column " + (c + 1) + " '" + table.header().get(c)
-                  + "': placeholder '" + placeholder.op().name() + "' is " + typeName(placeholder.dataType())
-                  + " and takes whole numbers, but got " + v);
-        }
-      }
-    }
-  }
-
-  private interface Cell {
-    void set(long row, long col, double value);
-  }
-
-  private static void fill(List<double[]> rows, int[] cols, boolean matrix, Cell cell) {
-    for (int i = 0; i < rows.size(); i++) {
-      for (int j = 0; j < cols.length; j++) {
-        cell.set(i, j, rows.get(i)[cols[j]]);
-      }
-    }
+    return CsvTensors.of(
+        placeholder.dataType(), placeholder.shape(), "placeholder '" + placeholder.op().name() + "'", table, start, end,
+        cols);
   }
 
   private static String typeName(DataType t) {

@@ -60,6 +60,13 @@ final class TensorText {
     return s.toString();
   }
 
+  /** Every value of {@code t} as text, row-major (strings quoted). */
+  static List<String> values(Tensor t) {
+    List<String> text = new ArrayList<>();
+    numbers(t, text);
+    return text;
+  }
+
   private static String num(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf((float) d);
   }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code tfmon} command: {@code train}, {@code inspect}, {@code events}, {@code plot},
- * {@code server}, {@code cluster}. Exit codes: 0 success, 1 runtime failure, 2 bad usage; errors are one line on stderr (with the stack
+ * {@code server}, {@code cluster}, {@code export}, {@code predict}. Exit codes: 0 success, 1 runtime failure, 2 bad usage; errors are one line on stderr (with the stack
  * trace under {@code --verbose}).
  *
  * <pre>{@code
@@ -34,6 +34,8 @@ import picocli.CommandLine.Option;
       PlotCommand.class,
       ServerCommand.class,
       ClusterCommand.class,
+      ExportCommand.class,
+      PredictCommand.class,
       CommandLine.HelpCommand.class,
       picocli.AutoComplete.GenerateCompletion.class
     })

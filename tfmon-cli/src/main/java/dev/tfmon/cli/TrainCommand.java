@@ -142,6 +142,9 @@ final class TrainCommand implements Callable<Integer> {
   /** --cluster, --job, --task: train as one worker (or the chief) of a cluster. */
   @CommandLine.Mixin ClusterOptions clusterOptions;
 
+  /** --export-dir and its signature options: a SavedModel at the end of training. */
+  @CommandLine.Mixin ExportOptions export;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private PrintWriter out;
@@ -173,9 +176,10 @@ final class TrainCommand implements Callable<Integer> {
           out.printf("starting from scratch in %s%n", settings.modelDir());
         }
         out.flush();
+        export.prepare(graph);
         TrainingRun.Outcome outcome =
-            new TrainingRun(settings, out).run(graph, task, resume.map(ModelDirCheck.Resume::step).orElse(0L));
-        new TrainReport(settings, out).print(outcome);
+            new TrainingRun(settings, export, out).run(graph, task, resume.map(ModelDirCheck.Resume::step).orElse(0L));
+        new TrainReport(settings, export, out).print(outcome);
         return outcome.exitCode();
       }
     } finally {

@@ -11,15 +11,17 @@ import java.util.List;
  * (on the chief) the newest checkpoint and event file.
  *
  * <pre>{@code
- * new TrainReport(settings, out).print(outcome);
+ * new TrainReport(settings, export, out).print(outcome);
  * }</pre>
  */
 final class TrainReport {
   private final TrainSettings settings;
+  private final ExportOptions export;
   private final PrintWriter out;
 
-  TrainReport(TrainSettings settings, PrintWriter out) {
+  TrainReport(TrainSettings settings, ExportOptions export, PrintWriter out) {
     this.settings = settings;
+    this.export = export;
     this.out = out;
   }
 
@@ -47,6 +49,7 @@ final class TrainReport {
       out.printf("event files: %s%s%n", events.isEmpty() ? "(none)" : events.get(events.size() - 1),
           events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
     }
+    export.report(out);
     if (settings.distributed() != null) {
       out.printf("done: %s at global step %d%n", settings.distributed().taskName(), o.finalGlobalStep());
     }

@@ -28,15 +28,17 @@ import org.tensorflow.types.family.TNumber;
  * run that fails early, or has no step to run, leaves the directory as it was.
  *
  * <pre>{@code
- * TrainingRun.Outcome outcome = new TrainingRun(settings, out).run(graph, task, startStep);
+ * TrainingRun.Outcome outcome = new TrainingRun(settings, export, out).run(graph, task, startStep);
  * }</pre>
  */
 final class TrainingRun {
   private final TrainSettings settings;
+  private final ExportOptions export;
   private final PrintWriter out;
 
-  TrainingRun(TrainSettings settings, PrintWriter out) {
+  TrainingRun(TrainSettings settings, ExportOptions export, PrintWriter out) {
     this.settings = settings;
+    this.export = export;
     this.out = out;
   }
 
@@ -147,6 +149,7 @@ final class TrainingRun {
           .config(settings.distributed().placement().sessionConfig(settings.distributed().task()))
           .recoveryWait(Duration.ofMillis(500));
     }
+    export.addTo(mts);
     return mts;
   }
 

@@ -427,7 +427,8 @@ public final class CheckpointReader implements AutoCloseable {
     return TString.tensorOfBytes(values);
   }
 
-  static Shape shapeOf(TensorShapeProto proto) {
+  /** A {@code TensorShapeProto} as a shape ({@link Shape#unknown()} for an unknown rank). */
+  public static Shape shapeOf(TensorShapeProto proto) {
     if (proto.getUnknownRank()) {
       return Shape.unknown();
     }
@@ -439,7 +440,7 @@ public final class CheckpointReader implements AutoCloseable {
   }
 
   /** {@code float32}, {@code int64}, ...: Python's dtype names. */
-  static String typeName(DataType type) {
+  public static String typeName(DataType type) {
     return switch (type) {
       case DT_FLOAT -> "float32";
       case DT_DOUBLE -> "float64";
@@ -449,7 +450,8 @@ public final class CheckpointReader implements AutoCloseable {
     };
   }
 
-  static String shapeText(Shape shape) {
+  /** {@code "[?, 4]"}: a shape as tfmon prints it, unknown dimensions as {@code ?}. */
+  public static String shapeText(Shape shape) {
     if (shape.isUnknown()) {
       return "<unknown>";
     }

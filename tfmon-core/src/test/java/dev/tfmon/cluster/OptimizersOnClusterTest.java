@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tfmon.checkpoint.CheckpointReader;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.graph.TrainOps;
-import dev.tfmon.hook.SessionRunArgs;
+import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.session.MonitoredTrainingSession;
