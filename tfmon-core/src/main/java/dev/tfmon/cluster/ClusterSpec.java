@@ -121,7 +121,7 @@ public record ClusterSpec(Map<String, List<String>> jobs) {
   }
 
   /**
-   * Parses either JSON ({@link #fromJson}, text starting with {@code '{'}) or the compact command
+   * Parses either JSON ({@link #fromJson}, text starting with <code>'&#123;'</code>) or the compact command
    * line form {@code job=host:port,host:port;job=host:port}, e.g. {@code
    * ps=127.0.0.1:2222;worker=127.0.0.1:2223,127.0.0.1:2224}.
    */
