@@ -14,27 +14,27 @@
  *   <li>{@link dev.tfmon.cluster.LocalCluster}: N ps + M worker processes on loopback ports.
  * </ul>
  *
- * <p>A worker program (between-graph replication: every worker builds the same graph):
+ * <p>A worker program (between-graph replication: every worker builds the same graph), with
+ * {@code TF_CONFIG} set for its task and {@code dir} the shared model directory (the test sources'
+ * {@code WorkerProgramExample} runs it as it stands):
  *
  * <pre>{@code
- * TfConfig me = TfConfig.fromEnvironment().orElseThrow();
+ * TfConfig me = TfConfig.fromEnvironment().orElseThrow(() -> new IllegalStateException("TF_CONFIG is not set"));
  * TaskServer server = TaskServer.start(me.cluster(), me.taskType(), me.taskIndex());
  * ReplicaDeviceSetter placement = ReplicaDeviceSetter.forCluster(me.cluster());
  * try (Graph g = new Graph()) {
- *   placement.globalStep(g);                                   // on /job:ps/task:0
- *   Ops tf = placement.workerOps(Ops.create(g), me.taskIndex());
- *   var w = placement.variableOps(tf).withName("w").variable(tf.zeros(...)); // next ps task
- *   var loss = ...;                                            // on this worker
+ *   placement.globalStep(g);                                      // on /job:ps/task:0
+ *   Ops tf = placement.workerOps(Ops.create(g), me.taskIndex());  // computation on this worker
+ *   Variable<TFloat32> w = placement.variableOps(tf).withName("w").variable(tf.constant(0f)); // next ps task
+ *   Operand<TFloat32> loss = tf.withName("loss").math.square(tf.math.sub(w, tf.constant(3f)));
  *   Operation train = TrainOps.minimize(new GradientDescent(g, 0.1f), loss, "train_op");
- *   Scaffold scaffold = Scaffold.of(g);
- *   SessionCreator creator = me.isChief()
- *       ? ChiefSessionCreator.builder(scaffold).master(server.target())
- *           .config(placement.sessionConfig(me.taskIndex())).checkpointDir(dir).build()
- *       : WorkerSessionCreator.builder(scaffold).master(server.target())
- *           .config(placement.sessionConfig(me.taskIndex())).maxWait(Duration.ofMinutes(30)).build();
- *   SessionRunArgs step = SessionRunArgs.builder().target(train).build();
- *   try (MonitoredSession session = MonitoredSession.builder(creator).hooks(...).build()) {
- *     session.runUntilStopped(s -> s.run(step).close());
+ *   try (MonitoredSession session = MonitoredTrainingSession.builder(g)
+ *           .master(server.target()).isChief(me.isChief())       // the chief initializes or restores
+ *           .config(placement.sessionConfig(me.taskIndex()))     // talk to the ps tasks and this worker only
+ *           .checkpointDir(dir)                                  // the chief's checkpoints and summaries
+ *           .hook(StopAtStepHook.lastStep(100))
+ *           .build()) {
+ *     session.runUntilStopped(s -> s.run(train));
  *   }
  * }
  * }</pre>
