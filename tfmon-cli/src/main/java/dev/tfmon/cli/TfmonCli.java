@@ -1,13 +1,11 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.errors.TensorFlowStatusException;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.tfmon.runtime.Tfmon;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -191,20 +189,6 @@ public final class TfmonCli implements Callable<Integer> {
     return code;
   }
 
-  /** The version of this build (from the jar's filtered resource). */
-  static String version() {
-    try (InputStream in = TfmonCli.class.getResourceAsStream("tfmon-version.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      String v = p.getProperty("version");
-      return v == null || v.startsWith("${") ? "unknown" : v;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the version resource: " + e.getMessage(), e);
-    }
-  }
-
   @Override
   public Integer call() {
     // No command is bad usage: the usage goes to stderr, as for any other usage error.
@@ -212,13 +196,13 @@ public final class TfmonCli implements Callable<Integer> {
     return CliException.USAGE;
   }
 
-  /** The version: the jar's implementation version and TensorFlow's runtime version. */
+  /** The version: tfmon's (the library's, from its build) and TensorFlow's runtime version. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       return new String[] {
-        "tfmon " + version(),
-        "TensorFlow " + org.tensorflow.TensorFlow.version() + " (TensorFlow Java 1.1.0)",
+        "tfmon " + Tfmon.version(),
+        "TensorFlow " + org.tensorflow.TensorFlow.version() + " (TensorFlow Java " + Tfmon.tensorFlowJavaVersion() + ")",
         "Java " + System.getProperty("java.version")
       };
     }

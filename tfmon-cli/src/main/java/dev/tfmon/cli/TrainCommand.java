@@ -130,9 +130,15 @@ final class TrainCommand implements Callable<Integer> {
   List<String> feeds;
 
   @Option(names = "--metrics-port", paramLabel = "PORT",
-      description = "Serve /metrics in the Prometheus text format on 127.0.0.1:PORT (0: a free port, printed). "
+      description = "Serve /metrics for Prometheus on PORT of --metrics-host (0: a free port, printed): training, "
+          + "JVM and process meters, OpenMetrics when the scraper asks for it. "
           + "The run's MXBean tfmon:type=Training,name=<model dir name> is registered in any case.")
   Integer metricsPort;
+
+  @Option(names = "--metrics-host", paramLabel = "HOST",
+      description = "With --metrics-port: the address to serve /metrics on (default: 127.0.0.1, this machine only; "
+          + "0.0.0.0 for every interface, so that a Prometheus server elsewhere can scrape; it has no authentication).")
+  String metricsHost;
 
   @Option(names = "--stall-timeout", defaultValue = "10m", paramLabel = "DURATION",
       description = "Log a thread dump and the run in flight when no step completes for this long, "
@@ -191,9 +197,7 @@ final class TrainCommand implements Callable<Integer> {
   private TrainSettings resolve() {
     Duration stall = TrainingMonitoring.parseDuration("--stall-timeout", stallTimeout);
     ClusterArgs distributed = resolveCluster();
-    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
-      throw CliException.usage("--metrics-port must be between 0 and 65535, but got " + metricsPort);
-    }
+    MetricsEndpoint metrics = resolveMetrics();
     if (saveCheckpointSteps != null && saveCheckpointSecs != null) {
       throw CliException.usage(
           "--save-checkpoint-steps " + saveCheckpointSteps + " and --save-checkpoint-secs " + saveCheckpointSecs
@@ -258,7 +262,26 @@ final class TrainCommand implements Callable<Integer> {
     Long checkpointSteps = saveCheckpointSecs != null ? null
         : saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS;
     return new TrainSettings(modelDir, lastStep, epochs, checkpointSteps, saveCheckpointSecs, summarySteps, flushSecs, logSteps,
-        metricsPort, stall, distributed, null);
+        metrics, stall, distributed, null);
+  }
+
+  /** The /metrics address, or null without --metrics-port; a host that is not loopback is warned about. */
+  private MetricsEndpoint resolveMetrics() {
+    if (metricsPort == null) {
+      if (metricsHost != null) {
+        throw CliException.usage("--metrics-host " + metricsHost + " needs --metrics-port PORT");
+      }
+      return null;
+    }
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw CliException.usage("--metrics-port must be between 0 and 65535, but got " + metricsPort);
+    }
+    MetricsEndpoint endpoint = MetricsEndpoint.resolve(metricsHost, metricsPort);
+    if (!endpoint.isLoopback()) {
+      warn("--metrics-host " + endpoint.host() + " is not a loopback address: every host that can reach this one "
+          + "can read /metrics (no authentication)");
+    }
+    return endpoint;
   }
 
   private ClusterArgs resolveCluster() {
@@ -303,7 +326,7 @@ final class TrainCommand implements Callable<Integer> {
     out.println(TaskServerMain.readyLine(server));
     out.flush();
     return new TrainSettings(s.modelDir(), s.lastStep(), s.epochs(), s.checkpointSteps(), s.checkpointSecs(),
-        s.summarySteps(), s.flushSecs(), s.logSteps(), s.metricsPort(), s.stallTimeout(), s.distributed(), server);
+        s.summarySteps(), s.flushSecs(), s.logSteps(), s.metrics(), s.stallTimeout(), s.distributed(), server);
   }
 
   private static void positive(String option, Long value) {

@@ -20,7 +20,7 @@ import java.time.Duration;
  * @param summarySteps summaries every this many steps, 0 for none
  * @param flushSecs event files are put on disk at least this often
  * @param logSteps a plain progress line every this many steps
- * @param metricsPort the /metrics port (0: free), or null for none
+ * @param metrics where to serve /metrics, or null for nowhere
  * @param stallTimeout the watchdog's timeout, zero for none
  * @param distributed this worker's cluster task, or null when training alone
  * @param server this worker's task server, or null when training alone
@@ -34,7 +34,7 @@ record TrainSettings(
     int summarySteps,
     double flushSecs,
     int logSteps,
-    Integer metricsPort,
+    MetricsEndpoint metrics,
     Duration stallTimeout,
     ClusterArgs distributed,
     dev.tfmon.cluster.TaskServer server) {

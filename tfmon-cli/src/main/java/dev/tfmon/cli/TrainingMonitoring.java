@@ -1,7 +1,9 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.metrics.JvmMeters;
 import dev.tfmon.metrics.MetricsHttpServer;
+import dev.tfmon.metrics.PrometheusExposition;
 import dev.tfmon.metrics.StallWatchdog;
 import dev.tfmon.metrics.TrainingMeters;
 import dev.tfmon.metrics.TrainingMetricsHook;
@@ -23,7 +25,8 @@ import org.tensorflow.Operand;
  * The operator's side of {@code tfmon train}: the run's MXBean ({@code tfmon:type=Training,name=<model
  * dir name>}, with {@code requestStop()} and {@code saveCheckpointNow()}), the stall watchdog
  * ({@code --stall-timeout}), and with {@code --metrics-port} a Prometheus {@code /metrics} endpoint on
- * 127.0.0.1.
+ * {@code --metrics-host} (127.0.0.1 by default) with the training meters, the JVM's and the
+ * process's, in OpenMetrics when the scraper asks for it.
  *
  * <pre>{@code
  * try (TrainingMonitoring monitoring = TrainingMonitoring.open(mtsBuilder, graph, task, settings, out)) {
@@ -37,13 +40,16 @@ final class TrainingMonitoring implements AutoCloseable {
   private final TrainingMetricsHook metrics;
   private final StallWatchdog watchdog;
   private final TrainingMeters meters;
+  private final JvmMeters jvmMeters;
   private final MetricsHttpServer server;
   private MonitoredSession session;
 
-  private TrainingMonitoring(TrainingMetricsHook metrics, StallWatchdog watchdog, TrainingMeters meters, MetricsHttpServer server) {
+  private TrainingMonitoring(
+      TrainingMetricsHook metrics, StallWatchdog watchdog, TrainingMeters meters, JvmMeters jvmMeters, MetricsHttpServer server) {
     this.metrics = metrics;
     this.watchdog = watchdog;
     this.meters = meters;
+    this.jvmMeters = jvmMeters;
     this.server = server;
   }
 
@@ -55,7 +61,7 @@ final class TrainingMonitoring implements AutoCloseable {
   static TrainingMonitoring open(
       MonitoredTrainingSession.Builder mts, Graph graph, TrainingTask task, TrainSettings settings, PrintWriter out) {
     TrainingMonitoring m = start(graph, settings.runName(), settings.isChief() ? task.scaffold().saver() : null,
-        settings.modelDir(), task.scalars(), settings.metricsPort(), settings.stallTimeout(), out);
+        settings.modelDir(), task.scalars(), settings.metrics(), settings.stallTimeout(), out);
     try {
       if (m.watchdog != null) {
         mts.chiefOnlyHook(m.watchdog);
@@ -79,12 +85,12 @@ final class TrainingMonitoring implements AutoCloseable {
    * Builds the hooks and, with a port, starts serving {@code /metrics} (printing its address).
    *
    * @param saver the saver for {@code saveCheckpointNow()}, or null when there is nothing to save
-   * @param metricsPort the port, 0 for a free one, null for no endpoint
+   * @param endpoint where to serve /metrics, null for no endpoint
    * @param stallTimeout zero for no watchdog
    */
   private static TrainingMonitoring start(
       Graph graph, String runName, Saver saver, Path modelDir, Map<String, Operand<?>> scalars,
-      Integer metricsPort, Duration stallTimeout, PrintWriter out) {
+      MetricsEndpoint endpoint, Duration stallTimeout, PrintWriter out) {
     TrainingMetricsHook.Builder b = TrainingMetricsHook.builder(graph, runName);
     if (saver != null) {
       // The CheckpointSaverHook writes the final checkpoint; this saver only serves operator requests.
@@ -95,24 +101,29 @@ final class TrainingMonitoring implements AutoCloseable {
     StallWatchdog watchdog =
         stallTimeout.isZero() ? null : StallWatchdog.builder().stallTimeout(stallTimeout).stats(metrics.stats()).build();
     TrainingMeters meters = null;
+    JvmMeters jvmMeters = null;
     MetricsHttpServer server = null;
-    if (metricsPort != null) {
+    if (endpoint != null) {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       meters = new TrainingMeters(metrics.stats());
       meters.bindTo(registry);
+      jvmMeters = new JvmMeters();
+      jvmMeters.bindTo(registry);
       try {
-        server = MetricsHttpServer.start(metricsPort, registry::scrape);
+        server = MetricsHttpServer.builder().host(endpoint.host()).port(endpoint.port())
+            .exposition(PrometheusExposition.of(registry)).start();
       } catch (UncheckedIOException e) {
         meters.close();
+        jvmMeters.close();
         if (watchdog != null) {
           watchdog.close();
         }
-        throw CliException.failure("--metrics-port " + metricsPort + ": " + e.getMessage(), e);
+        throw CliException.failure("--metrics-port " + endpoint.port() + ": " + e.getMessage(), e);
       }
-      out.printf("metrics: http://127.0.0.1:%d/metrics%n", server.port());
+      out.printf("metrics: %s%n", server.url());
       out.flush();
     }
-    return new TrainingMonitoring(metrics, watchdog, meters, server);
+    return new TrainingMonitoring(metrics, watchdog, meters, jvmMeters, server);
   }
 
   /** True once a JMX client called {@code requestStop()}. */
@@ -140,6 +151,9 @@ final class TrainingMonitoring implements AutoCloseable {
       }
       if (meters != null) {
         meters.close();
+      }
+      if (jvmMeters != null) {
+        jvmMeters.close();
       }
       if (watchdog != null) {
         watchdog.close();

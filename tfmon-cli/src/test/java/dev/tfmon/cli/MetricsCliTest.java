@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tfmon train --metrics-port / --stall-timeout}: a real HTTP client scrapes a real run. */
+/** {@code tfmon train --metrics-port / --metrics-host / --stall-timeout}: a real HTTP client scrapes a real run. */
 @Tag("multiprocess")
 class MetricsCliTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -48,6 +48,7 @@ class MetricsCliTest {
       r = p.await(TIMEOUT);
     }
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(143);
+    assertThat(r.err()).as("no warning on loopback").doesNotContain("--metrics-host");
     assertThat(second.get("tfmon_steps_total{run=\"scraped\"}")).isGreaterThan(first.get("tfmon_steps_total{run=\"scraped\"}"));
     // The checkpoint meters follow the CheckpointSaverHook's saves (every 50 steps).
     assertThat(second.get("tfmon_checkpoint_step{run=\"scraped\"}") % 50).isZero();
@@ -69,6 +70,49 @@ class MetricsCliTest {
     CliProcess.Result badPort = CliProcess.run(work, TIMEOUT, "train", "--metrics-port", "70000");
     assertThat(badPort.exitCode()).as(badPort.toString()).isEqualTo(2);
     assertThat(badPort.err().split("\n")[0]).isEqualTo("tfmon: error: --metrics-port must be between 0 and 65535, but got 70000");
+  }
+
+  // issue 17: --metrics-host lets a Prometheus server elsewhere scrape, with one warning line; the
+  // answer is OpenMetrics when asked for, with the JVM and process meters
+  @Test
+  void metricsHostServesEveryInterfaceWithAWarningAndOpenMetrics() throws Exception {
+    Path dir = work.resolve("wide");
+    CliProcess.Result r;
+    HttpResponse<String> open;
+    try (CliProcess p = CliProcess.start(work, "train", "--model-dir", dir.toString(), "--max-steps", "10000000",
+        "--log-steps", "100", "--summary-steps", "0", "--metrics-host", "0.0.0.0", "--metrics-port", "0")) {
+      String line = p.awaitLine("metrics: ", TIMEOUT);
+      assertThat(line).matches("metrics: http://0\\.0\\.0\\.0:[0-9]+/metrics");
+      int port = Integer.parseInt(line.replaceAll(".*:([0-9]+)/metrics", "$1"));
+      // Scraped over loopback: 0.0.0.0 includes it.
+      URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
+      scrapeUntil(uri, m -> m.getOrDefault("tfmon_global_step{run=\"wide\"}", -1.0) >= 1);
+      open = client.send(HttpRequest.newBuilder(uri)
+          .header("Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2")
+          .build(), HttpResponse.BodyHandlers.ofString());
+      p.terminate();
+      r = p.await(TIMEOUT);
+    }
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(143);
+    assertThat(r.err().lines().filter(l -> l.startsWith("tfmon: warning:")).toList()).containsExactly(
+        "tfmon: warning: --metrics-host 0.0.0.0 is not a loopback address: every host that can reach this one "
+            + "can read /metrics (no authentication)");
+    assertThat(open.headers().firstValue("Content-Type")).hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assertThat(open.body()).endsWith("# EOF\n")
+        .contains("tfmon_global_step{run=\"wide\"}", "jvm_memory_used_bytes{", "jvm_threads_live_threads ",
+            "process_cpu_usage ", "process_uptime_seconds ", "jvm_gc_memory_allocated_bytes_total ");
+  }
+
+  // issue 17: a host that is not one, or a host without a port, is a usage error naming it
+  @Test
+  void badMetricsHostsAreUsageErrors() {
+    CliProcess.Result unknown = CliProcess.run(work, TIMEOUT, "train", "--metrics-host", "bad host", "--metrics-port", "0");
+    assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(2);
+    assertThat(unknown.err().split("\n")[0]).isEqualTo("tfmon: error: --metrics-host: unknown host 'bad host' to serve metrics on");
+    CliProcess.Result noPort = CliProcess.run(work, TIMEOUT, "train", "--metrics-host", "0.0.0.0");
+    assertThat(noPort.exitCode()).as(noPort.toString()).isEqualTo(2);
+    assertThat(noPort.err().split("\n")[0]).isEqualTo("tfmon: error: --metrics-host 0.0.0.0 needs --metrics-port PORT");
+    assertThat(work.resolve("runs")).doesNotExist();
   }
 
   private Map<String, Double> scrapeUntil(URI uri, Predicate<Map<String, Double>> done) {

@@ -121,7 +121,7 @@ public record ClusterSpec(Map<String, List<String>> jobs) {
   }
 
   /**
-   * Parses a command line's cluster argument: inline JSON (text starting with {@code '{'}), the
+   * Parses a command line's cluster argument: inline JSON (text starting with <code>'&#123;'</code>), the
    * compact form of {@link #parse} (text with a {@code '='}), or else the path of a JSON file.
    *
    * @throws IllegalArgumentException for a bad spec, or "no such file (...)" / "is a directory
@@ -145,7 +145,7 @@ public record ClusterSpec(Map<String, List<String>> jobs) {
   }
 
   /**
-   * Parses either JSON ({@link #fromJson}, text starting with {@code '{'}) or the compact command
+   * Parses either JSON ({@link #fromJson}, text starting with <code>'&#123;'</code>) or the compact command
    * line form {@code job=host:port,host:port;job=host:port}, e.g. {@code
    * ps=127.0.0.1:2222;worker=127.0.0.1:2223,127.0.0.1:2224}.
    */

@@ -23,27 +23,27 @@
  * cluster ({@link dev.tfmon.cluster.TfConfig#isClusterMember()}). TensorFlow's servers listen on
  * every interface and have no authentication (see {@link dev.tfmon.cluster.TaskServer}).
  *
- * <p>A worker program (between-graph replication: every worker builds the same graph):
+ * <p>A worker program (between-graph replication: every worker builds the same graph), with
+ * {@code TF_CONFIG} set for its task and {@code dir} the shared model directory (the test sources'
+ * {@code WorkerProgramExample} runs it as it stands):
  *
  * <pre>{@code
- * TfConfig me = TfConfig.fromEnvironment().orElseThrow();
+ * TfConfig me = TfConfig.fromEnvironment().orElseThrow(() -> new IllegalStateException("TF_CONFIG is not set"));
  * TaskServer server = TaskServer.start(me.cluster(), me.taskType(), me.taskIndex());
  * ReplicaDeviceSetter placement = ReplicaDeviceSetter.forCluster(me.cluster());
  * try (Graph g = new Graph()) {
- *   placement.globalStep(g);                                   // on /job:ps/task:0
- *   Ops tf = placement.workerOps(Ops.create(g), me.taskIndex());
- *   var w = placement.variableOps(tf).withName("w").variable(tf.zeros(...)); // next ps task
- *   var loss = ...;                                            // on this worker
- *   Operation train = TrainOps.minimize(new Adam(g, 0.01f), loss, "train_op"); // any optimizer
- *   Scaffold scaffold = Scaffold.of(g);
- *   SessionCreator creator = me.isChief()
- *       ? ChiefSessionCreator.builder(scaffold).master(server.target())
- *           .config(placement.sessionConfig(me.taskIndex())).checkpointDir(dir).build()
- *       : WorkerSessionCreator.builder(scaffold).master(server.target())
- *           .config(placement.sessionConfig(me.taskIndex())).maxWait(Duration.ofMinutes(30)).build();
- *   SessionRunArgs step = SessionRunArgs.builder().target(train).build();
- *   try (MonitoredSession session = MonitoredSession.builder(creator).hooks(...).build()) {
- *     session.runUntilStopped(s -> s.run(step).close());
+ *   placement.globalStep(g);                                      // on /job:ps/task:0
+ *   Ops tf = placement.workerOps(Ops.create(g), me.taskIndex());  // computation on this worker
+ *   Variable<TFloat32> w = placement.variableOps(tf).withName("w").variable(tf.constant(0f)); // next ps task
+ *   Operand<TFloat32> loss = tf.withName("loss").math.square(tf.math.sub(w, tf.constant(3f)));
+ *   Operation train = TrainOps.minimize(new GradientDescent(g, 0.1f), loss, "train_op");
+ *   try (MonitoredSession session = MonitoredTrainingSession.builder(g)
+ *           .master(server.target()).isChief(me.isChief())       // the chief initializes or restores
+ *           .config(placement.sessionConfig(me.taskIndex()))     // talk to the ps tasks and this worker only
+ *           .checkpointDir(dir)                                  // the chief's checkpoints and summaries
+ *           .hook(StopAtStepHook.lastStep(100))
+ *           .build()) {
+ *     session.runUntilStopped(s -> s.run(train));
  *   }
  * }
  * }</pre>

@@ -52,5 +52,13 @@ public final class NoMicrometerMain {
       }
       System.out.println("REGISTERED_AFTER_CLOSE " + server.isRegistered(metrics.objectName()));
     }
+    // issue 17: /metrics with a plain exposition needs no Micrometer either
+    try (MetricsHttpServer http = MetricsHttpServer.builder().port(0)
+        .exposition(MetricsHttpServer.Exposition.prometheusText(() -> "up 1\n")).start()) {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(http.url())).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      System.out.println("SCRAPED " + r.body().strip());
+    }
   }
 }

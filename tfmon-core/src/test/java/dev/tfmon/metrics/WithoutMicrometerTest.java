@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Micrometer is optional: the MXBean hook and the watchdog work in a JVM that lacks it. */
+/**
+ * Micrometer is optional: the MXBean hook, the watchdog and the /metrics server work in a JVM that
+ * lacks it.
+ */
 @Tag("multiprocess")
 class WithoutMicrometerTest {
   @TempDir Path dir;
@@ -47,7 +50,7 @@ class WithoutMicrometerTest {
       assertThat(child.exitValue()).as("exit code; output:\n%s", transcript).isZero();
       // Asked during run 3 after the metrics hook's afterRun, the stop lands at the next boundary.
       List<String> lines = transcript.lines().collect(Collectors.toList());
-      assertThat(lines).contains("NO_MICROMETER", "STEPS_COMPLETED 3", "LOOP_STEPS 4", "REGISTERED_AFTER_CLOSE false");
+      assertThat(lines).contains("NO_MICROMETER", "STEPS_COMPLETED 3", "LOOP_STEPS 4", "REGISTERED_AFTER_CLOSE false", "SCRAPED up 1");
     } finally {
       child.destroyForcibly();
     }
