@@ -1,5 +1,6 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -89,26 +90,31 @@ final class CliProcess implements AutoCloseable {
 
   /** Waits until stdout has a line starting with {@code prefix}; returns that line. */
   String awaitLine(String prefix, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (String line : read(out).split("\n")) {
-        if (line.startsWith(prefix)) {
-          return line;
-        }
-      }
-      if (!process.isAlive()) {
-        throw new AssertionError("tfmon exited with " + process.exitValue() + " before printing '" + prefix + "':\n"
-            + read(out) + read(err));
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
+    String stdout =
+        Await.until(
+            "a line starting with '" + prefix + "' on stdout",
+            timeout,
+            () -> {
+              String text = read(out);
+              if (firstLineStartingWith(text, prefix) == null && !process.isAlive()) {
+                throw new AssertionError("tfmon exited with " + process.exitValue() + " before printing '" + prefix
+                    + "':\n" + read(out) + read(err));
+              }
+              return text;
+            },
+            text -> firstLineStartingWith(text, prefix) != null);
+    return firstLineStartingWith(stdout, prefix);
+  }
+
+  private static String firstLineStartingWith(String text, String prefix) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(prefix)) {
+        return line;
       }
     }
-    throw new AssertionError("no line starting with '" + prefix + "' within " + timeout + ":\n" + read(out) + read(err));
+    return null;
   }
+
 
   long pid() {
     return process.pid();

@@ -250,8 +250,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
   /** Builds a {@link CheckpointSaverHook}; validated at {@link #build()}. */
   public static final class Builder {
     private final Path checkpointDir;
-    private Double saveSecs;
-    private Long saveSteps;
+    private Frequency every = Frequency.unset();
     private Saver saver;
     private Scaffold scaffold;
     private String basename = "model.ckpt";
@@ -259,19 +258,24 @@ public final class CheckpointSaverHook implements SessionRunHook {
     private boolean saveGraphDef = true;
     private int stepsPerRun = 1;
     private boolean writeBeforeFirstStep = true;
-    private Clock clock = Clock.systemUTC();
 
     private Builder(Path checkpointDir) {
       this.checkpointDir = Objects.requireNonNull(checkpointDir, "checkpointDir");
     }
 
+    /** Steps, seconds and clock at once (replacing what the other setters set). */
+    public Builder every(Frequency frequency) {
+      every = Objects.requireNonNull(frequency, "every");
+      return this;
+    }
+
     public Builder saveSecs(double secs) {
-      this.saveSecs = secs;
+      every = every.withSecs(secs);
       return this;
     }
 
     public Builder saveSteps(long steps) {
-      this.saveSteps = steps;
+      every = every.withSteps(steps);
       return this;
     }
 
@@ -289,10 +293,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
     /** The checkpoint file name prefix (default {@code model.ckpt}). */
     public Builder checkpointBasename(String name) {
-      if (name == null || name.isEmpty()) {
-        throw new IllegalArgumentException("expected a non-empty checkpoint basename, but got '" + name + "'");
-      }
-      this.basename = name;
+      this.basename = Objects.requireNonNull(name, "checkpointBasename");
       return this;
     }
 
@@ -326,25 +327,31 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
     /** How much each run advances the global step (default 1). */
     public Builder stepsPerRun(int steps) {
-      this.stepsPerRun = HookSupport.requireStepsPerRun(steps);
+      this.stepsPerRun = steps;
       return this;
     }
 
     /** The time source for {@link #saveSecs} (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      every = every.withClock(c);
       return this;
     }
 
     /**
-     * @throws IllegalArgumentException if both saver and scaffold are set, or not exactly one of
-     *     saveSecs and saveSteps
+     * @throws IllegalArgumentException naming the values if both saver and scaffold are set, not
+     *     exactly one of saveSteps and saveSecs, the basename is empty or stepsPerRun is below 1
      */
     public CheckpointSaverHook build() {
       if (saver != null && scaffold != null) {
-        throw new IllegalArgumentException("You cannot provide both saver and scaffold.");
+        throw new IllegalArgumentException(
+            "saver and scaffold are both set: the hook saves with the saver given, or else with the"
+                + " scaffold's; set only one of them");
       }
-      return new CheckpointSaverHook(this, HookSupport.timer(saveSecs, saveSteps, clock, "saveSecs", "saveSteps"));
+      if (basename.isEmpty()) {
+        throw new IllegalArgumentException("expected a non-empty checkpointBasename, but got ''");
+      }
+      HookSupport.requireStepsPerRun(stepsPerRun);
+      return new CheckpointSaverHook(this, every.timer("saveSteps", "saveSecs"));
     }
   }
 }

@@ -101,21 +101,25 @@ public final class ProfilerHook implements SessionRunHook {
 
   /** Builds a {@link ProfilerHook}; validated at {@link #build()}. */
   public static final class Builder {
-    private Long saveSteps;
-    private Double saveSecs;
+    private Frequency every = Frequency.unset();
     private Path outputDir = Path.of("");
     private boolean showDataflow = true;
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
+    /** Steps, seconds and clock at once (replacing what the other setters set). */
+    public Builder every(Frequency frequency) {
+      every = Objects.requireNonNull(frequency, "every");
+      return this;
+    }
+
     public Builder saveSteps(long steps) {
-      this.saveSteps = steps;
+      every = every.withSteps(steps);
       return this;
     }
 
     public Builder saveSecs(double secs) {
-      this.saveSecs = secs;
+      every = every.withSecs(secs);
       return this;
     }
 
@@ -131,14 +135,15 @@ public final class ProfilerHook implements SessionRunHook {
       return this;
     }
 
+    /** The time source for {@link #saveSecs} (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      every = every.withClock(c);
       return this;
     }
 
     /** @throws IllegalArgumentException unless exactly one of saveSteps and saveSecs is set */
     public ProfilerHook build() {
-      return new ProfilerHook(this, HookSupport.timer(saveSecs, saveSteps, clock, "saveSecs", "saveSteps"));
+      return new ProfilerHook(this, every.timer("saveSteps", "saveSecs"));
     }
   }
 }

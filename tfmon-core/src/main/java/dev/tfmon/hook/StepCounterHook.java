@@ -126,23 +126,27 @@ public final class StepCounterHook implements SessionRunHook {
 
   /** Builds a {@link StepCounterHook}; validated at {@link #build()}. */
   public static final class Builder {
-    private Long everyNSteps;
-    private Double everyNSecs;
+    private Frequency every = Frequency.unset();
     private Path outputDir;
     private SummaryWriter writer;
     private int stepsPerRun = 1;
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
+    /** Steps, seconds and clock at once (replacing what the other setters set). */
+    public Builder every(Frequency frequency) {
+      every = Objects.requireNonNull(frequency, "every");
+      return this;
+    }
+
     /** Measure every {@code steps} global steps (default 100 when no frequency is set). */
     public Builder everyNSteps(long steps) {
-      this.everyNSteps = steps;
+      every = every.withSteps(steps);
       return this;
     }
 
     public Builder everyNSecs(double secs) {
-      this.everyNSecs = secs;
+      every = every.withSecs(secs);
       return this;
     }
 
@@ -158,28 +162,25 @@ public final class StepCounterHook implements SessionRunHook {
       return this;
     }
 
+    /** How much each run advances the global step (default 1). */
     public Builder stepsPerRun(int steps) {
-      this.stepsPerRun = HookSupport.requireStepsPerRun(steps);
+      this.stepsPerRun = steps;
       return this;
     }
 
+    /** The time source for {@link #everyNSecs} (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      every = every.withClock(c);
       return this;
     }
 
-    /** @throws IllegalArgumentException if both frequencies are set */
+    /**
+     * @throws IllegalArgumentException naming the values if both frequencies are set, one is
+     *     negative, or stepsPerRun is below 1
+     */
     public StepCounterHook build() {
-      if (everyNSteps != null && everyNSecs != null) {
-        throw new IllegalArgumentException(
-            "exactly one of everyNSteps ("
-                + everyNSteps
-                + ") and everyNSecs ("
-                + everyNSecs
-                + ") should be provided.");
-      }
-      Long steps = everyNSteps == null && everyNSecs == null ? Long.valueOf(100) : everyNSteps;
-      return new StepCounterHook(this, HookSupport.timer(everyNSecs, steps, clock, "everyNSecs", "everyNSteps"));
+      HookSupport.requireStepsPerRun(stepsPerRun);
+      return new StepCounterHook(this, every.orEverySteps(100).timer("everyNSteps", "everyNSecs"));
     }
   }
 }

@@ -124,23 +124,27 @@ public final class SummarySaverHook implements SessionRunHook {
 
   /** Builds a {@link SummarySaverHook}; validated at {@link #build()}. */
   public static final class Builder {
-    private Long saveSteps;
-    private Double saveSecs;
+    private Frequency every = Frequency.unset();
     private Path outputDir;
     private SummaryWriter writer;
     private Scaffold scaffold;
     private final List<Output<TString>> summaryOps = new ArrayList<>();
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
+    /** Steps, seconds and clock at once (replacing what the other setters set). */
+    public Builder every(Frequency frequency) {
+      every = Objects.requireNonNull(frequency, "every");
+      return this;
+    }
+
     public Builder saveSteps(long steps) {
-      this.saveSteps = steps;
+      every = every.withSteps(steps);
       return this;
     }
 
     public Builder saveSecs(double secs) {
-      this.saveSecs = secs;
+      every = every.withSecs(secs);
       return this;
     }
 
@@ -168,8 +172,9 @@ public final class SummarySaverHook implements SessionRunHook {
       return this;
     }
 
+    /** The time source for {@link #saveSecs} (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      every = every.withClock(c);
       return this;
     }
 
@@ -183,7 +188,7 @@ public final class SummarySaverHook implements SessionRunHook {
             "Exactly one of scaffold or summary_op must be provided, but got "
                 + (scaffold == null ? "neither" : "both (summary ops " + summaryOps + ")"));
       }
-      return new SummarySaverHook(this, HookSupport.timer(saveSecs, saveSteps, clock, "saveSecs", "saveSteps"));
+      return new SummarySaverHook(this, every.timer("saveSteps", "saveSecs"));
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -218,19 +219,15 @@ class QueueRunnerTest {
   }
 
   private static void awaitQueueSize(NativeSession s, QueueSize size, int expected) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS);
-    int current;
-    do {
-      try (RunResult r = s.runner().fetch(size).run()) {
-        current = ((TInt32) r.get(0)).getInt();
-      }
-      if (current == expected) {
-        return;
-      }
-      Thread.onSpinWait();
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("queue size stayed " + current + ", expected " + expected);
+    Await.until("queue size " + expected, Duration.ofMillis(DEADLINE_MILLIS), () -> queueSize(s, size), n -> n == expected);
   }
+
+  private static int queueSize(NativeSession s, QueueSize size) {
+    try (RunResult r = s.runner().fetch(size).run()) {
+      return ((TInt32) r.get(0)).getInt();
+    }
+  }
+
 
   @Test // QRT-08
   void qrt08_threadsAreTrackedPerSession() {

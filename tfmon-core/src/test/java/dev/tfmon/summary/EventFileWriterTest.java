@@ -2,6 +2,7 @@ package dev.tfmon.summary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import dev.tfmon.testing.ManualClock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ class EventFileWriterTest {
 
   @Test
   void firstRecordIsFileVersionByteForByte_EV1_EV2_TFR3() throws IOException {
-    FakeClock clock = FakeClock.atSeconds(1_700_000_000.25);
+    ManualClock clock = ManualClock.atSeconds(1_700_000_000.25);
     Path logDir = tmp.resolve("a/b/logs");
     try (EventFileWriter writer =
         EventFileWriter.builder(logDir).clock(clock).hostname("testhost").build()) {
@@ -61,7 +62,7 @@ class EventFileWriterTest {
 
   @Test
   void fileNamePadsSecondsToTenDigitsAndEndsWithSuffix_EV1() {
-    FakeClock clock = FakeClock.atSeconds(42.9);
+    ManualClock clock = ManualClock.atSeconds(42.9);
     try (EventFileWriter writer =
         EventFileWriter.builder(tmp).clock(clock).hostname("h").filenameSuffix(".sfx").build()) {
       Path expected = tmp.resolve("events.out.tfevents.0000000042.h.sfx");
@@ -74,7 +75,7 @@ class EventFileWriterTest {
 
   @Test
   void flushesAfterAWriteOnlyOnceTheIntervalHasPassed_EFW3() throws Exception {
-    FakeClock clock = FakeClock.atSeconds(1000);
+    ManualClock clock = ManualClock.atSeconds(1000);
     try (EventFileWriter writer =
         EventFileWriter.builder(tmp).clock(clock).hostname("h").flushSecs(120).build()) {
       writer.add(scalarEvent(1, "x", 1f));
@@ -141,7 +142,7 @@ class EventFileWriterTest {
 
   @Test
   void eventsAfterCloseAreIgnoredAndReopenStartsANewFile_EFW2_EFW4() throws IOException {
-    FakeClock clock = FakeClock.atSeconds(5000);
+    ManualClock clock = ManualClock.atSeconds(5000);
     EventFileWriter writer = EventFileWriter.builder(tmp).clock(clock).hostname("h").build();
     writer.add(scalarEvent(1, "x", 1f));
     writer.flush();
@@ -169,7 +170,7 @@ class EventFileWriterTest {
 
   @Test
   void aTakenFileNameIsKeptAndTheNewFileGetsACounter() {
-    FakeClock clock = FakeClock.atSeconds(7000);
+    ManualClock clock = ManualClock.atSeconds(7000);
     try (EventFileWriter a = EventFileWriter.builder(tmp).clock(clock).hostname("h").build();
         EventFileWriter b = EventFileWriter.builder(tmp).clock(clock).hostname("h").build()) {
       a.add(scalarEvent(1, "a", 1f));
@@ -186,7 +187,7 @@ class EventFileWriterTest {
 
   @Test
   void aRemovedFileFailsTheFlushAndTheNextEventOpensANewFile_EV3() throws IOException {
-    FakeClock clock = FakeClock.atSeconds(9000);
+    ManualClock clock = ManualClock.atSeconds(9000);
     try (EventFileWriter writer = EventFileWriter.builder(tmp).clock(clock).hostname("h").build()) {
       writer.add(scalarEvent(1, "x", 1f));
       writer.flush();
