@@ -184,22 +184,21 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   /** Saves at {@code step}; true if a listener asked to stop (every listener is called). */
   private boolean save(RunnableSession session, long step) {
-    LOG.info("Saving checkpoints for {} into {}.", step, savePath);
+    LOG.info("saving the checkpoint of step {} to {}", step, savePath);
     for (CheckpointSaverListener l : listeners) {
       l.beforeSave(session, step);
     }
     Saver saver = saver();
     if (saver == null) {
       throw new IllegalStateException(
-          "CheckpointSaverHook has no saver: the scaffold's saver is null because the graph has no variable");
+          "CheckpointSaverHook has no saver: the scaffold has none because the graph has no variable to save");
     }
     saver.save(session, savePath, step, saveGraphDef);
     writer.addSessionLog(SessionLogs.checkpoint(savePath), step);
     boolean stop = false;
     for (CheckpointSaverListener l : listeners) {
       if (l.afterSave(session, step)) {
-        LOG.info(
-            "A CheckpointSaverListener requested that training be stopped. listener: {}", l);
+        LOG.info("checkpoint listener {} asked to stop training after the save at step {}", l, step);
         stop = true;
       }
     }
@@ -217,13 +216,14 @@ public final class CheckpointSaverHook implements SessionRunHook {
       List<Object> savers = GraphCollections.of(graph).get(CollectionKeys.SAVERS);
       if (savers.isEmpty()) {
         throw new IllegalStateException(
-            "No items in collection savers. Please provide a saver or a scaffold to CheckpointSaverHook.");
+            "CheckpointSaverHook has no saver: none was given, nor a scaffold, and the graph's 'savers'"
+                + " collection is empty; give the hook a saver or a scaffold");
       }
       if (savers.size() > 1) {
         throw new IllegalStateException(
-            "More than one item in collection savers ("
+            "CheckpointSaverHook cannot choose a saver: the graph's 'savers' collection holds "
                 + savers.size()
-                + "). Please indicate which one to use by passing it to CheckpointSaverHook.saver().");
+                + "; give the hook the one to use with saver(...)");
       }
       Object item = savers.get(0);
       collectionSaver =

@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.errors.OutOfRangeException;
+import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
@@ -87,12 +88,22 @@ public final class FinalOpsHook implements SessionRunHook {
       }
       values = List.copyOf(copies);
     } catch (OutOfRangeException e) {
+      // The usual cause: the loop ended because its input ran out, and a final op reads that input.
       LOG.warn(
-          "An OutOfRange exception was raised while running the final ops. This may be because the"
-              + " final ops depend on an input source that is exhausted: {}",
-          e.getMessage());
+          "the final ops {} could not be evaluated: they reached the end of an input (OUT_OF_RANGE)."
+              + " They probably read from the input source that ended the loop, which is now"
+              + " exhausted; compute final values from variables (e.g. a streaming metric's value)"
+              + " rather than from the input. TensorFlow said: {}",
+          names(),
+          e.firstLine());
       throw e;
     }
+  }
+
+  private List<String> names() {
+    List<String> names = new ArrayList<>();
+    finalOps.forEach(o -> names.add(GraphNames.tensorName(o)));
+    return names;
   }
 
   private Tensor fedValue(Output<?> op) {

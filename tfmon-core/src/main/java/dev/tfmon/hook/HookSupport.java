@@ -19,9 +19,9 @@ final class HookSupport {
   static Output<TInt64> stepRead(Graph graph, String hookName) {
     if (GlobalStep.get(graph).isEmpty()) {
       throw new IllegalStateException(
-          "Global step should be created to use "
-              + hookName
-              + ". Create it with GlobalStep.getOrCreate(graph) before building the session.");
+          hookName
+              + " needs a global step, but the graph has none: create it with"
+              + " GlobalStep.getOrCreate(graph) before building the session");
     }
     return GlobalStep.readTensor(graph);
   }

@@ -92,11 +92,9 @@ public final class StepCounterHook implements SessionRunHook {
     if (lastStale != null && stale == lastStale && notIncreasedWarnings < MAX_NOT_INCREASED_WARNINGS) {
       notIncreasedWarnings++;
       LOG.warn(
-          "It seems that global step has not been increased. Current value (could be stable): {} vs"
-              + " previous value: {}. You could increase the global step by running an op that"
-              + " increments it (GlobalStep.increment or TrainOps.minimize) in each training step.",
-          stale,
-          lastStale);
+          "the global step stayed at {} over the last run: steps/sec counts global steps, so run an"
+              + " op that increments it (GlobalStep.increment or TrainOps.minimize) in each step",
+          stale);
     }
     lastStale = stale;
   }

@@ -185,7 +185,7 @@ public final class SummarySaverHook implements SessionRunHook {
     public SummarySaverHook build() {
       if ((scaffold == null) == summaryOps.isEmpty()) {
         throw new IllegalArgumentException(
-            "Exactly one of scaffold or summary_op must be provided, but got "
+            "set either a scaffold (for its summary op) or summary ops, but got "
                 + (scaffold == null ? "neither" : "both (summary ops " + summaryOps + ")"));
       }
       return new SummarySaverHook(this, every.timer("saveSteps", "saveSecs"));

@@ -57,7 +57,8 @@ public class HookedSession extends WrappedSession {
   @Override
   public RunResult run(SessionRunArgs callerArgs) {
     if (shouldStop()) {
-      throw new IllegalStateException("Run called even after should_stop requested.");
+      throw new IllegalStateException(
+          "cannot run: this session was asked to stop (by a hook); check shouldStop() before each run");
     }
     long start = System.nanoTime();
     int n = hooks.size();
@@ -109,7 +110,7 @@ public class HookedSession extends WrappedSession {
         }
         if (!conflicts.isEmpty()) {
           throw new IllegalStateException(
-              "Same tensor is fed by two hooks. Conflict(s): " + conflicts);
+              "Same tensor is fed by two hooks: " + conflicts + "; let one hook feed each tensor");
         }
         req.feeds()
             .forEach(
@@ -134,7 +135,7 @@ public class HookedSession extends WrappedSession {
       }
       if (!conflicts.isEmpty()) {
         throw new IllegalStateException(
-            "Same tensor is fed by a SessionRunHook and user. Conflict(s): " + conflicts);
+            "Same tensor is fed by a hook and by the caller: " + conflicts + "; drop one of the two feeds");
       }
     }
     feeds.putAll(hookFeeds);

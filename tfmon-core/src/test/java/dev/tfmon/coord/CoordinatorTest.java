@@ -192,7 +192,10 @@ class CoordinatorTest {
       coord.requestStop();
       assertThatThrownBy(() -> coord.join(List.of(immortal), Duration.ofSeconds(1), false))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessage("Coordinator stopped with threads still running: immortal-worker");
+          .hasMessage(
+              "threads still alive after the stop grace period of PT1S: immortal-worker (they do not"
+                  + " check shouldStop(), or are blocked; give them a longer grace period or join with"
+                  + " ignoreLiveThreads)");
       assertThat(coord.joined()).isTrue();
     } finally {
       release.countDown();

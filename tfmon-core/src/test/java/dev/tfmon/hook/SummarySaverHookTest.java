@@ -57,7 +57,7 @@ class SummarySaverHookTest {
   void bht48_raiseWhenScaffoldAndSummaryOpBothMissing() {
     assertThatThrownBy(() -> SummarySaverHook.builder().saveSteps(1).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("Exactly one of scaffold or summary_op must be provided, but got neither");
+        .hasMessage("set either a scaffold (for its summary op) or summary ops, but got neither");
   }
 
   // BHT-49
@@ -67,7 +67,7 @@ class SummarySaverHookTest {
       Output<TString> op = countingSummary(g, false);
       assertThatThrownBy(() -> SummarySaverHook.builder().saveSteps(1).scaffold(Scaffold.of(g)).summaryOp(op).build())
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("Exactly one of scaffold or summary_op must be provided, but got both");
+          .hasMessageStartingWith("set either a scaffold (for its summary op) or summary ops, but got both");
     }
   }
 

@@ -114,7 +114,7 @@ class HookedSessionTest {
         assertThat(hooked.shouldStop()).isTrue();
         assertThatThrownBy(() -> hooked.run(SessionRunArgs.builder().fetch(byName).build()))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessage("Run called even after should_stop requested.");
+            .hasMessage("cannot run: this session was asked to stop (by a hook); check shouldStop() before each run");
       }
     }
   }
@@ -201,12 +201,12 @@ class HookedSessionTest {
         HookedSession hooked = new HookedSession(new RawSessionLayer(raw), List.of(h1, h2));
         assertThatThrownBy(() -> hooked.run(SessionRunArgs.fetch(add)))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessage("Same tensor is fed by two hooks. Conflict(s): [a:0]");
+            .hasMessage("Same tensor is fed by two hooks: [a:0]; let one hook feed each tensor");
 
         h2.request = null;
         assertThatThrownBy(() -> hooked.run(SessionRunArgs.builder().fetch(add).feed(a, ten).build()))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessage("Same tensor is fed by a SessionRunHook and user. Conflict(s): [a:0]");
+            .hasMessage("Same tensor is fed by a hook and by the caller: [a:0]; drop one of the two feeds");
       }
     }
   }
