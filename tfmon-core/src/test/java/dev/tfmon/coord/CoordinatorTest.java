@@ -190,6 +190,7 @@ class CoordinatorTest {
     try {
       immortal.start();
       coord.requestStop();
+      // issue 15 item 9: the message in our own words (TF's is carried over no more)
       assertThatThrownBy(() -> coord.join(List.of(immortal), Duration.ofSeconds(1), false))
           .isInstanceOf(IllegalStateException.class)
           .hasMessage(

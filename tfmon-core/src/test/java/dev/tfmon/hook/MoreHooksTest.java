@@ -136,6 +136,7 @@ class MoreHooksTest {
       assertThat(ok.shouldStop()).isFalse();
 
       HookedSession failing = new HookedSession(new RawSessionLayer(s), List.of(new NanTensorHook(nan)));
+      // issue 15 item 9: the message in our own words (TF's is carried over no more)
       assertThatThrownBy(() -> failing.run(SessionRunArgs.builder().build()))
           .isExactlyInstanceOf(NanLossDuringTrainingException.class)
           .hasMessage(

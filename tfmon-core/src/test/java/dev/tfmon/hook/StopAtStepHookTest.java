@@ -15,6 +15,7 @@ class StopAtStepHookTest {
   // BHT-06
   @Test
   void bht06_raiseInBothLastStepAndNumSteps() {
+    // issue 15 item 9: the message in our own words (TF's is carried over no more)
     assertThatThrownBy(() -> StopAtStepHook.of(10L, 20L))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("numSteps (10) and lastStep (20) are both given: give only one");

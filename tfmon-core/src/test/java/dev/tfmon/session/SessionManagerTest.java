@@ -218,6 +218,7 @@ class SessionManagerTest {
     try (Graph g = new Graph()) {
       Var.of(g, "v", Ops.create(g).constant(1f), Shape.scalar());
       Output<TString> globals = reportAll(g);
+      // issue 15 item 9: the message in our own words (TF's is carried over no more)
       assertThatThrownBy(() -> SessionManager.builder(g).readyForLocalInitOp(globals).build())
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("readyForLocalInitOp (")
