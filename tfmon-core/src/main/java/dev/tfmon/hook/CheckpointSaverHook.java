@@ -20,7 +20,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -248,9 +247,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
   }
 
   /** Builds a {@link CheckpointSaverHook}; validated at {@link #build()}. */
-  public static final class Builder {
+  public static final class Builder extends SavingHookBuilder<Builder> {
     private final Path checkpointDir;
-    private Frequency every = Frequency.unset();
     private Saver saver;
     private Scaffold scaffold;
     private String basename = "model.ckpt";
@@ -261,22 +259,6 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
     private Builder(Path checkpointDir) {
       this.checkpointDir = Objects.requireNonNull(checkpointDir, "checkpointDir");
-    }
-
-    /** Steps, seconds and clock at once (replacing what the other setters set). */
-    public Builder every(Frequency frequency) {
-      every = Objects.requireNonNull(frequency, "every");
-      return this;
-    }
-
-    public Builder saveSecs(double secs) {
-      every = every.withSecs(secs);
-      return this;
-    }
-
-    public Builder saveSteps(long steps) {
-      every = every.withSteps(steps);
-      return this;
     }
 
     /** The saver to use (excludes {@link #scaffold}). */
@@ -331,12 +313,6 @@ public final class CheckpointSaverHook implements SessionRunHook {
       return this;
     }
 
-    /** The time source for {@link #saveSecs} (default: the system clock). */
-    public Builder clock(Clock c) {
-      every = every.withClock(c);
-      return this;
-    }
-
     /**
      * @throws IllegalArgumentException naming the values if both saver and scaffold are set, not
      *     exactly one of saveSteps and saveSecs, the basename is empty or stepsPerRun is below 1
@@ -351,7 +327,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
         throw new IllegalArgumentException("expected a non-empty checkpointBasename, but got ''");
       }
       HookSupport.requireStepsPerRun(stepsPerRun);
-      return new CheckpointSaverHook(this, every.timer("saveSteps", "saveSecs"));
+      return new CheckpointSaverHook(this, timer());
     }
   }
 }

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Objects;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
@@ -100,28 +99,11 @@ public final class ProfilerHook implements SessionRunHook {
   }
 
   /** Builds a {@link ProfilerHook}; validated at {@link #build()}. */
-  public static final class Builder {
-    private Frequency every = Frequency.unset();
+  public static final class Builder extends SavingHookBuilder<Builder> {
     private Path outputDir = Path.of("");
     private boolean showDataflow = true;
 
     private Builder() {}
-
-    /** Steps, seconds and clock at once (replacing what the other setters set). */
-    public Builder every(Frequency frequency) {
-      every = Objects.requireNonNull(frequency, "every");
-      return this;
-    }
-
-    public Builder saveSteps(long steps) {
-      every = every.withSteps(steps);
-      return this;
-    }
-
-    public Builder saveSecs(double secs) {
-      every = every.withSecs(secs);
-      return this;
-    }
 
     /** Where timelines and the event file go (default: the working directory). */
     public Builder outputDir(Path dir) {
@@ -135,15 +117,9 @@ public final class ProfilerHook implements SessionRunHook {
       return this;
     }
 
-    /** The time source for {@link #saveSecs} (default: the system clock). */
-    public Builder clock(Clock c) {
-      every = every.withClock(c);
-      return this;
-    }
-
     /** @throws IllegalArgumentException unless exactly one of saveSteps and saveSecs is set */
     public ProfilerHook build() {
-      return new ProfilerHook(this, every.timer("saveSteps", "saveSecs"));
+      return new ProfilerHook(this, timer());
     }
   }
 }

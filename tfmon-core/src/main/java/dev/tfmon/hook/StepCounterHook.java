@@ -3,7 +3,6 @@ package dev.tfmon.hook;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.summary.SummaryWriter;
-import dev.tfmon.summary.SummaryWriterCache;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
@@ -32,11 +31,8 @@ public final class StepCounterHook implements SessionRunHook {
   private static final int MAX_NOT_INCREASED_WARNINGS = 5;
 
   private final SecondOrStepTimer timer;
-  private final Path outputDir;
-  private final SummaryWriter givenWriter;
+  private final LazyEventWriter events;
   private final int stepsPerRun;
-  private SummaryWriter writer;
-  private Graph graph;
   private Output<TInt64> stepRead;
   private SessionRunArgs args;
   private String tag;
@@ -45,8 +41,7 @@ public final class StepCounterHook implements SessionRunHook {
 
   private StepCounterHook(Builder b, SecondOrStepTimer timer) {
     this.timer = timer;
-    this.outputDir = b.outputDir;
-    this.givenWriter = b.writer;
+    this.events = new LazyEventWriter(b.outputDir, b.writer);
     this.stepsPerRun = b.stepsPerRun;
   }
 
@@ -63,10 +58,7 @@ public final class StepCounterHook implements SessionRunHook {
   public void begin(BeginContext context) {
     Graph graph = context.graph();
     stepRead = HookSupport.stepRead(graph, "StepCounterHook");
-    // The cached writer is fetched at the first write, after a step succeeded: a run that fails
-    // at its first step leaves no event file behind.
-    this.graph = graph;
-    writer = givenWriter;
+    events.begin(graph);
     tag = GlobalStep.get(graph).orElseThrow().name() + "/sec";
     args = SessionRunArgs.fetch(stepRead);
     lastStale = null;
@@ -101,9 +93,7 @@ public final class StepCounterHook implements SessionRunHook {
 
   private void record(SecondOrStepTimer.Elapsed elapsed, long step) {
     double rate = elapsed.seconds() > 0 ? elapsed.steps() / elapsed.seconds() : Double.POSITIVE_INFINITY;
-    if (writer == null && outputDir != null) {
-      writer = SummaryWriterCache.get(outputDir, graph);
-    }
+    SummaryWriter writer = events.get();
     if (writer != null) {
       Summary summary =
           Summary.newBuilder()
@@ -148,7 +138,7 @@ public final class StepCounterHook implements SessionRunHook {
       return this;
     }
 
-    /** Where to write the summaries (through {@link SummaryWriterCache}); none if unset. */
+    /** Where to write the summaries (through {@link dev.tfmon.summary.SummaryWriterCache}); none if unset. */
     public Builder outputDir(Path dir) {
       this.outputDir = Objects.requireNonNull(dir, "outputDir");
       return this;

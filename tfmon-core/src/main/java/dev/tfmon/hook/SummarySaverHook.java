@@ -8,7 +8,6 @@ import dev.tfmon.summary.SessionLogs;
 import dev.tfmon.summary.SummaryWriter;
 import dev.tfmon.summary.SummaryWriterCache;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,12 +30,9 @@ import org.tensorflow.types.TString;
  */
 public final class SummarySaverHook implements SessionRunHook {
   private final SecondOrStepTimer timer;
-  private final Path outputDir;
-  private final SummaryWriter givenWriter;
+  private final LazyEventWriter events;
   private final Scaffold scaffold;
   private final List<Output<TString>> summaryOps;
-  private SummaryWriter writer;
-  private Graph graph;
   private Output<TInt64> stepRead;
   private Long nextStep;
   private boolean requested;
@@ -45,8 +41,7 @@ public final class SummarySaverHook implements SessionRunHook {
 
   private SummarySaverHook(Builder b, SecondOrStepTimer timer) {
     this.timer = timer;
-    this.outputDir = b.outputDir;
-    this.givenWriter = b.writer;
+    this.events = new LazyEventWriter(b.outputDir, b.writer);
     this.scaffold = b.scaffold;
     this.summaryOps = List.copyOf(b.summaryOps);
   }
@@ -57,11 +52,8 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void begin(BeginContext context) {
-    // The cached writer is fetched at the first write, after a step succeeded: a run that fails
-    // at its first step leaves no event file behind.
     Graph graph = context.graph();
-    this.graph = graph;
-    writer = givenWriter;
+    events.begin(graph);
     nextStep = null;
     stepRead = HookSupport.stepRead(graph, "SummarySaverHook");
     stepOnly = SessionRunArgs.fetch(stepRead);
@@ -93,9 +85,7 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    if (writer == null && outputDir != null) {
-      writer = SummaryWriterCache.get(outputDir, graph);
-    }
+    SummaryWriter writer = events.get();
     if (writer == null) {
       return;
     }
@@ -117,36 +107,17 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void end(RunnableSession session) {
-    if (writer != null) {
-      writer.flush();
-    }
+    events.flush();
   }
 
   /** Builds a {@link SummarySaverHook}; validated at {@link #build()}. */
-  public static final class Builder {
-    private Frequency every = Frequency.unset();
+  public static final class Builder extends SavingHookBuilder<Builder> {
     private Path outputDir;
     private SummaryWriter writer;
     private Scaffold scaffold;
     private final List<Output<TString>> summaryOps = new ArrayList<>();
 
     private Builder() {}
-
-    /** Steps, seconds and clock at once (replacing what the other setters set). */
-    public Builder every(Frequency frequency) {
-      every = Objects.requireNonNull(frequency, "every");
-      return this;
-    }
-
-    public Builder saveSteps(long steps) {
-      every = every.withSteps(steps);
-      return this;
-    }
-
-    public Builder saveSecs(double secs) {
-      every = every.withSecs(secs);
-      return this;
-    }
 
     /** Where to write (through {@link SummaryWriterCache}). */
     public Builder outputDir(Path dir) {
@@ -172,12 +143,6 @@ public final class SummarySaverHook implements SessionRunHook {
       return this;
     }
 
-    /** The time source for {@link #saveSecs} (default: the system clock). */
-    public Builder clock(Clock c) {
-      every = every.withClock(c);
-      return this;
-    }
-
     /**
      * @throws IllegalArgumentException unless exactly one of scaffold and summary ops is given and
      *     exactly one of saveSteps and saveSecs
@@ -188,7 +153,7 @@ public final class SummarySaverHook implements SessionRunHook {
             "set either a scaffold (for its summary op) or summary ops, but got "
                 + (scaffold == null ? "neither" : "both (summary ops " + summaryOps + ")"));
       }
-      return new SummarySaverHook(this, every.timer("saveSteps", "saveSecs"));
+      return new SummarySaverHook(this, timer());
     }
   }
 }
