@@ -54,6 +54,7 @@ public class HookedSession extends WrappedSession {
     return costs.report();
   }
 
+  // Long (merge, run, hand out, free in one method) until issue 15 item 3 splits it into a run plan.
   @Override
   public RunResult run(SessionRunArgs callerArgs) {
     if (shouldStop()) {
