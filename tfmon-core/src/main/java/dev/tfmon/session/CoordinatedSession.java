@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,9 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The layer that owns the {@link Coordinator} of a session's background threads (queue runners and
  * the threads hooks register). It asks to stop when the coordinator was told to stop, re-raising an
- * exception a thread reported. When a run (with or without hooks, or a step function) fails with
- * an error the {@link RecoveryPolicy} does not recover from while a thread has reported one it
- * does (ABORTED or UNAVAILABLE by default), that report is the root cause and is thrown instead.
+ * exception a thread reported. When a run (with or without hooks) fails with an error the {@link
+ * RecoveryPolicy} does not recover from while a thread has reported one it does (ABORTED or
+ * UNAVAILABLE by default), that report is the root cause and is thrown instead. A step function
+ * passes through as it is: its runs with hooks get this treatment, and its raw runs are the
+ * step's own (a report shows at the next {@link #shouldStop()}).
  * Closing stops the coordinator and joins the threads within the grace period before closing the
  * layer beneath.
  *
@@ -69,11 +70,6 @@ public class CoordinatedSession extends WrappedSession {
   @Override
   public RunResult runWithoutHooks(SessionRunArgs args) {
     return withRootCause(() -> super.runWithoutHooks(args));
-  }
-
-  @Override
-  public <R> R runStepFn(StepFn<R> stepFn, Function<SessionRunArgs, RunResult> runWithHooks) {
-    return withRootCause(() -> super.runStepFn(stepFn, runWithHooks));
   }
 
   /** Runs {@code call}; a failure it raises gives way to a recoverable error a thread reported. */

@@ -9,7 +9,7 @@ import org.tensorflow.Graph;
 /**
  * One layer of a monitored session: the raw session at the bottom ({@link RawSessionLayer}), then
  * {@link HookedSession}, {@link CoordinatedSession} and a recovery layer ({@link
- * RecoverableSession}, or {@link PassThroughRecovery} for a session without recovery) stacked on
+ * RecoverableSession}, or {@code PassThroughRecovery} for a session without recovery) stacked on
  * it, each knowing only the layer beneath.
  *
  * <p>Every call goes down through every layer, and each layer adds its one concern to it or lets
