@@ -134,6 +134,7 @@ public record RecoveryPolicy(
 
     /** The status codes that trigger a recovery (default ABORTED and UNAVAILABLE). */
     public Builder codes(Set<StatusCode> recoverable) {
+      Objects.requireNonNull(recoverable, "codes");
       this.codes = EnumSet.noneOf(StatusCode.class);
       this.codes.addAll(recoverable);
       return this;
