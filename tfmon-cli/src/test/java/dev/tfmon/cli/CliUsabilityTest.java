@@ -130,7 +130,7 @@ class CliUsabilityTest {
     CliProcess.Result info = tfmon("train", "--model-dir", "h", "--max-steps", "3", "--save-checkpoint-steps", "1",
         "--log-level", "info");
     assertThat(info.exitCode()).as(info.toString()).isZero();
-    assertThat(info.err()).contains("INFO CheckpointSaverHook - Saving checkpoints for 3 into ");
+    assertThat(info.err()).contains("INFO CheckpointSaverHook - saving the checkpoint of step 3 to ");
     assertThat(info.err()).doesNotContain("MLIR");
     assertOneLineError(tfmon("inspect", "h", "--log-level", "loud"), 2,
         "--log-level must be one of error, warn, info, debug, trace, but got 'loud'");

@@ -8,10 +8,10 @@ import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.summary.EventRun;
 import dev.tfmon.summary.RunContents;
 import dev.tfmon.summary.ScalarPoint;
+import dev.tfmon.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -29,21 +29,16 @@ class KilledRunCliTest {
 
   /** The loss points on disk, once there are at least {@code count} (polled until the deadline). */
   private static List<ScalarPoint> awaitLossPoints(Path run, int count, CliProcess training) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (true) {
-      if (run.toFile().isDirectory()) {
-        List<EventRun> runs = EventRun.find(run);
-        if (!runs.isEmpty()) {
-          List<ScalarPoint> loss = RunContents.read(runs.get(0)).scalars().getOrDefault("loss", List.of());
-          if (loss.size() >= count) {
-            return loss;
-          }
-        }
+    return Await.until(count + " loss points on disk", TIMEOUT, () -> {
+      if (!run.toFile().isDirectory()) {
+        return List.<ScalarPoint>of();
       }
-      assertThat(System.nanoTime()).as("%d loss points on disk in time", count).isLessThan(deadline);
-      LockSupport.parkNanos(50_000_000);
-    }
+      List<EventRun> runs = EventRun.find(run);
+      return runs.isEmpty() ? List.<ScalarPoint>of()
+          : RunContents.read(runs.get(0)).scalars().getOrDefault("loss", List.of());
+    }, loss -> loss.size() >= count);
   }
+
 
   @Test
   void eventsShowsTheSummariesOfAKilledRunAndMarksItsResumption() throws Exception {

@@ -2,6 +2,7 @@ package dev.tfmon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -116,23 +117,9 @@ class MetricsCliTest {
   }
 
   private Map<String, Double> scrapeUntil(URI uri, Predicate<Map<String, Double>> done) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (true) {
-      Map<String, Double> series = scrape(uri);
-      if (done.test(series)) {
-        return series;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no scrape matched within " + TIMEOUT + "; last one: " + series);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    return Await.until("a scrape of " + uri + " to match", TIMEOUT, () -> scrape(uri), done);
   }
+
 
   /** One scrape in the Prometheus text format: series (name and labels as written) to value. */
   private Map<String, Double> scrape(URI uri) {

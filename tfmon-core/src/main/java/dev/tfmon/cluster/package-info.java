@@ -49,8 +49,8 @@
  * }</pre>
  *
  * <p>The chief initializes the model or restores its newest checkpoint; the other workers poll the
- * ready op until the chief is done (logging "Waiting for model to be ready", failing with
- * DEADLINE_EXCEEDED after {@code maxWait}). When a task dies, the sessions that span it fail with
+ * ready op until the chief is done (logging "the model is not ready yet, checking again in ...",
+ * failing with DEADLINE_EXCEEDED after {@code maxWait}). When a task dies, the sessions that span it fail with
  * UNAVAILABLE (ABORTED if a session outlives the restart); the MonitoredSession's recovery creates
  * new sessions, so the chief restores the latest checkpoint again and the others wait for readiness
  * again. Use a {@code RecoveryPolicy} with a backoff so that retries while a task is down do not

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Coordinates the termination of a set of threads, as TensorFlow 1.x's {@code tf.train.Coordinator}:
+ * Lets a group of threads stop together, as TensorFlow 1.x's {@code tf.train.Coordinator} does:
  * any thread can request a stop (optionally reporting the exception that made it stop), every
  * thread polls {@link #shouldStop()}, and the main thread {@link #join}s them, which re-throws the
  * first reported exception.
@@ -131,7 +131,7 @@ public final class Coordinator {
       if (!stopRequested) {
         if (reported != null && recordedException == null) {
           recordedException = reported;
-          LOG.info("Error reported to Coordinator: {}", reported.toString());
+          LOG.info("a thread reported an error, stopping every thread: {}", reported.toString());
         }
         stopRequested = true;
         stopSignal.signalAll();
@@ -156,7 +156,7 @@ public final class Coordinator {
    *
    * <p>If the calling thread is interrupted, the wait ends early with the interrupt flag kept set.
    *
-   * @return true if a stop was requested within the timeout
+   * @return whether a stop came before the timeout
    */
   public boolean waitForStop(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -296,11 +296,14 @@ public final class Coordinator {
       throw rethrowable(toRaise);
     }
     if (!stragglers.isEmpty()) {
+      String names = String.join(", ", stragglers);
       if (ignoreLiveThreads) {
-        LOG.info("Coordinator stopped with threads still running: {}", String.join(" ", stragglers));
+        LOG.info("threads still alive after the stop grace period of {}, left running: {}", stopGracePeriod, names);
       } else {
         throw new IllegalStateException(
-            "Coordinator stopped with threads still running: " + String.join(" ", stragglers));
+            "threads still alive after the stop grace period of " + stopGracePeriod + ": " + names
+                + " (they do not check shouldStop(), or are blocked; give them a longer grace period or"
+                + " join with ignoreLiveThreads)");
       }
     }
   }

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A daemon thread that calls a target repeatedly until its {@link Coordinator} is asked to stop, as
  * TensorFlow 1.x's {@code tf.train.LooperThread}: back to back when the interval is null, else at a
  * fixed rate (the first call at once, the next ones at {@code start + k * interval}, skipping
- * nothing when a call overruns). An exception from the target is reported to the coordinator and
- * ends the loop.
+ * nothing when a call overruns). If the target throws, the loop ends and the exception goes to the
+ * coordinator, which stops the other threads too.
  *
  * <pre>{@code
  * Thread printer = LooperThread.loop(coord, Duration.ofSeconds(10), () -> log.info("loss {}", loss()));

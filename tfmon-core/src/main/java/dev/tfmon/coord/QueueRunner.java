@@ -1,16 +1,15 @@
 package dev.tfmon.coord;
 
 import dev.tfmon.errors.StatusCode;
-import dev.tfmon.errors.TensorFlowStatusException;
 import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +18,6 @@ import java.util.WeakHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.Output;
@@ -70,9 +68,7 @@ public final class QueueRunner {
   private final String closeOpName;
   private final String cancelOpName;
   private final Set<StatusCode> queueClosedExceptionTypes;
-  private final Object lock = new Object();
-  private final Map<NativeSession, Integer> runsPerSession = new WeakHashMap<>();
-  private List<Throwable> exceptionsRaised = new ArrayList<>();
+  private final EnqueueThreads threads;
 
   /**
    * A runner for the queue named {@code queueName}, with the default queue-closed exception type
@@ -100,25 +96,12 @@ public final class QueueRunner {
       Operation closeOp,
       Operation cancelOp,
       Set<StatusCode> queueClosedExceptionTypes) {
-    Objects.requireNonNull(queueName, "queueName");
-    Objects.requireNonNull(enqueueOps, "enqueueOps");
-    if (enqueueOps.isEmpty()) {
-      throw new IllegalArgumentException(
-          "Must provide queue and enqueue ops: queue '" + queueName + "' has no enqueue op");
-    }
-    Graph graph = (Graph) enqueueOps.get(0).env();
-    List<String> names = new ArrayList<>();
-    for (Operation op : enqueueOps) {
-      names.add(requireInGraph(graph, Objects.requireNonNull(op, "enqueue op")).name());
-    }
-    Output<?> queue = GraphNames.operation(graph, queueName).output(0);
-    this.queueName = queueName;
-    this.enqueueOpNames = List.copyOf(names);
-    this.closeOpName =
-        closeOp != null ? requireInGraph(graph, closeOp).name() : createClose(queue, false);
-    this.cancelOpName =
-        cancelOp != null ? requireInGraph(graph, cancelOp).name() : createClose(queue, true);
-    this.queueClosedExceptionTypes = checkCodes(queueClosedExceptionTypes);
+    this(checked(queueName, enqueueOps, closeOp, cancelOp, queueClosedExceptionTypes));
+  }
+
+  private QueueRunner(QueueRunnerDef def) {
+    this(def.getQueueName(), def.getEnqueueOpNameList(), def.getCloseOpName(), def.getCancelOpName(),
+        codesOf(def));
   }
 
   private QueueRunner(
@@ -131,7 +114,32 @@ public final class QueueRunner {
     this.enqueueOpNames = List.copyOf(enqueueOpNames);
     this.closeOpName = closeOpName;
     this.cancelOpName = cancelOpName;
-    this.queueClosedExceptionTypes = checkCodes(queueClosedExceptionTypes);
+    this.queueClosedExceptionTypes = inOrder(queueClosedExceptionTypes);
+    this.threads =
+        new EnqueueThreads(
+            queueName, this.enqueueOpNames, closeOpName, cancelOpName, this.queueClosedExceptionTypes);
+  }
+
+  /** The constructor's arguments checked, as the proto they describe (default ops created). */
+  private static QueueRunnerDef checked(
+      String queueName, List<Operation> enqueueOps, Operation closeOp, Operation cancelOp, Set<StatusCode> codes) {
+    Objects.requireNonNull(queueName, "queueName");
+    Objects.requireNonNull(enqueueOps, "enqueueOps");
+    if (enqueueOps.isEmpty()) {
+      throw noEnqueueOp(queueName);
+    }
+    Graph graph = (Graph) enqueueOps.get(0).env();
+    List<String> names = new ArrayList<>();
+    for (Operation op : enqueueOps) {
+      names.add(requireInGraph(graph, Objects.requireNonNull(op, "enqueue op")).name());
+    }
+    Output<?> queue = GraphNames.operation(graph, queueName).output(0);
+    return toProto(
+        queueName,
+        names,
+        closeOp != null ? requireInGraph(graph, closeOp).name() : createClose(queue, false),
+        cancelOp != null ? requireInGraph(graph, cancelOp).name() : createClose(queue, true),
+        checkCodes(codes));
   }
 
   /** A builder for a runner of {@code queue} (the handle of a queue op such as FIFOQueueV2). */
@@ -153,36 +161,19 @@ public final class QueueRunner {
     String prefix = importScope == null || importScope.isEmpty() ? "" : importScope + "/";
     if (def.getQueueName().isEmpty() || def.getEnqueueOpNameCount() == 0) {
       throw new IllegalArgumentException(
-          "Must provide queue and enqueue ops: QueueRunnerDef has queue '"
+          "a QueueRunnerDef needs a queue and at least one enqueue op, but has queue '"
               + def.getQueueName()
               + "' and enqueue ops "
               + def.getEnqueueOpNameList());
     }
-    List<String> enqueue = new ArrayList<>();
-    for (String name : def.getEnqueueOpNameList()) {
-      enqueue.add(prefix + name);
-    }
-    Set<StatusCode> codes = EnumSet.noneOf(StatusCode.class);
-    for (Code code : def.getQueueClosedExceptionTypesList()) {
-      if (code == Code.UNRECOGNIZED) {
-        throw new IllegalArgumentException(
-            "QueueRunnerDef of queue '"
-                + def.getQueueName()
-                + "' has an unknown queue-closed code: "
-                + def.getQueueClosedExceptionTypesValueList());
-      }
-      codes.add(StatusCode.fromValue(code.getNumber()));
-    }
-    if (codes.isEmpty()) {
-      codes.addAll(DEFAULT_QUEUE_CLOSED_EXCEPTION_TYPES);
-    }
-    QueueRunner runner =
-        new QueueRunner(
-            prefix + def.getQueueName(),
-            enqueue,
-            prefix + def.getCloseOpName(),
-            prefix + def.getCancelOpName(),
-            codes);
+    QueueRunnerDef.Builder scoped =
+        def.toBuilder()
+            .setQueueName(prefix + def.getQueueName())
+            .setCloseOpName(prefix + def.getCloseOpName())
+            .setCancelOpName(prefix + def.getCancelOpName())
+            .clearEnqueueOpName();
+    def.getEnqueueOpNameList().forEach(n -> scoped.addEnqueueOpName(prefix + n));
+    QueueRunner runner = new QueueRunner(scoped.build());
     GraphNames.operation(graph, runner.queueName);
     runner.enqueueOpNames.forEach(n -> GraphNames.operation(graph, n));
     GraphNames.operation(graph, runner.closeOpName);
@@ -190,15 +181,39 @@ public final class QueueRunner {
     return runner;
   }
 
-  /** This runner as a {@link QueueRunnerDef}, as Python's {@code to_proto()} writes it. */
+  /** The proto's queue-closed codes in its order; none means OUT_OF_RANGE, as older TF wrote. */
+  private static Set<StatusCode> codesOf(QueueRunnerDef def) {
+    Set<StatusCode> codes = new LinkedHashSet<>();
+    for (Code code : def.getQueueClosedExceptionTypesList()) {
+      if (code == Code.UNRECOGNIZED) {
+        throw new IllegalArgumentException(
+            "the QueueRunnerDef of queue '"
+                + def.getQueueName()
+                + "' has a queue-closed code TensorFlow does not define: "
+                + def.getQueueClosedExceptionTypesValueList());
+      }
+      codes.add(StatusCode.fromValue(code.getNumber()));
+    }
+    return codes.isEmpty() ? DEFAULT_QUEUE_CLOSED_EXCEPTION_TYPES : codes;
+  }
+
+  /**
+   * This runner as a {@link QueueRunnerDef}, as Python's {@code to_proto()} writes it: the
+   * queue-closed codes in the order given.
+   */
   public QueueRunnerDef toProto() {
+    return toProto(queueName, enqueueOpNames, closeOpName, cancelOpName, queueClosedExceptionTypes);
+  }
+
+  private static QueueRunnerDef toProto(
+      String queue, List<String> enqueue, String close, String cancel, Set<StatusCode> codes) {
     QueueRunnerDef.Builder b =
         QueueRunnerDef.newBuilder()
-            .setQueueName(queueName)
-            .addAllEnqueueOpName(enqueueOpNames)
-            .setCloseOpName(closeOpName)
-            .setCancelOpName(cancelOpName);
-    for (StatusCode code : queueClosedExceptionTypes) {
+            .setQueueName(queue)
+            .addAllEnqueueOpName(enqueue)
+            .setCloseOpName(close)
+            .setCancelOpName(cancel);
+    for (StatusCode code : codes) {
       b.addQueueClosedExceptionTypes(Code.forNumber(code.value()));
     }
     return b.build();
@@ -224,7 +239,7 @@ public final class QueueRunner {
     return cancelOpName;
   }
 
-  /** The status codes that end an enqueue thread normally. */
+  /** The status codes that end an enqueue thread normally, in the order given. */
   public Set<StatusCode> queueClosedExceptionTypes() {
     return queueClosedExceptionTypes;
   }
@@ -234,9 +249,7 @@ public final class QueueRunner {
    * threads (excluding the queue-closed ones, and those after the coordinator stopped).
    */
   public List<Throwable> exceptionsRaised() {
-    synchronized (lock) {
-      return List.copyOf(exceptionsRaised);
-    }
+    return threads.exceptionsRaised();
   }
 
   /**
@@ -256,37 +269,7 @@ public final class QueueRunner {
    */
   public List<Thread> createThreads(
       NativeSession session, Coordinator coord, boolean daemon, boolean start) {
-    Objects.requireNonNull(session, "session");
-    synchronized (lock) {
-      Integer live = runsPerSession.get(session);
-      if (live != null && live > 0) {
-        return List.of();
-      }
-      runsPerSession.put(session, enqueueOpNames.size());
-      exceptionsRaised = new ArrayList<>();
-    }
-    List<Thread> threads = new ArrayList<>();
-    for (String op : enqueueOpNames) {
-      threads.add(
-          new Thread(
-              () -> runEnqueue(session, op, coord), "QueueRunnerThread-" + queueName + "-" + op));
-    }
-    if (coord != null) {
-      threads.add(
-          new Thread(
-              () -> closeOnStop(session, coord),
-              "QueueRunnerThread-" + queueName + "-close_on_stop"));
-    }
-    for (Thread t : threads) {
-      if (coord != null) {
-        coord.registerThread(t);
-      }
-      t.setDaemon(daemon);
-      if (start) {
-        t.start();
-      }
-    }
-    return threads;
+    return threads.create(session, coord, daemon, start);
   }
 
   /**
@@ -391,100 +374,17 @@ public final class QueueRunner {
     return "QueueRunner[" + queueName + ", enqueue " + enqueueOpNames + "]";
   }
 
-  private void runEnqueue(NativeSession session, String opName, Coordinator coord) {
-    boolean decremented = false;
-    try {
-      Runnable enqueue = resolve(session, opName);
-      while (coord == null || !coord.shouldStop()) {
-        try {
-          enqueue.run();
-        } catch (TensorFlowStatusException e) {
-          if (!queueClosedExceptionTypes.contains(e.code())) {
-            throw e;
-          }
-          decremented = true;
-          if (decrementRuns(session) == 0) {
-            runQuietly(session, closeOpName, "close");
-          }
-          return;
-        }
-      }
-    } catch (RuntimeException e) {
-      if (coord != null && coord.shouldStop()) {
-        // Expected while stopping: the cancel op makes blocked enqueues fail with CANCELLED, and
-        // the coordinator keeps only the first report anyway.
-        LOG.debug("QueueRunner {} ({}) ended after the stop: {}", queueName, opName, e.toString());
-        return;
-      }
-      LOG.error("Exception in QueueRunner {} ({}): {}", queueName, opName, e.toString(), e);
-      synchronized (lock) {
-        exceptionsRaised.add(e);
-      }
-      if (coord != null) {
-        coord.requestStop(e);
-      }
-    } finally {
-      if (!decremented) {
-        decrementRuns(session);
-      }
-    }
-  }
-
-  private void closeOnStop(NativeSession session, Coordinator coord) {
-    while (!coord.waitForStop(Duration.ofDays(1))) {
-      if (Thread.currentThread().isInterrupted()) {
-        return;
-      }
-    }
-    runQuietly(session, cancelOpName, "cancel");
-  }
-
-  private int decrementRuns(NativeSession session) {
-    synchronized (lock) {
-      int left = runsPerSession.getOrDefault(session, 1) - 1;
-      runsPerSession.put(session, left);
-      return left;
-    }
-  }
-
-  private void runQuietly(NativeSession session, String opName, String role) {
-    try {
-      session.runner().addTarget(GraphNames.operation(session.graph(), opName)).run().close();
-    } catch (RuntimeException e) {
-      // As TensorFlow: the queue may be closed already, or the session gone; neither matters here.
-      LOG.debug("QueueRunner {}: ignored failure of {} op {}: {}", queueName, role, opName, e.toString());
-    }
-  }
-
-  /** Resolves once, as Python's make_callable: "op:0" fetches a tensor, "op" runs a target. */
-  private Runnable resolve(NativeSession session, String name) {
-    Graph graph = session.graph();
-    try {
-      if (name.indexOf(':') >= 0) {
-        Output<?> tensor = GraphNames.output(graph, name);
-        return () -> session.runner().fetch(tensor).run().close();
-      }
-      GraphOperation op = GraphNames.operation(graph, name);
-      return () -> session.runner().addTarget(op).run().close();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "QueueRunner '"
-              + queueName
-              + "': the name '"
-              + name
-              + "' refers to an Operation not in the graph ("
-              + e.getMessage()
-              + ")",
-          e);
-    }
-  }
-
   private static Operation requireInGraph(Graph graph, Operation op) {
     if (op.env() != graph) {
       throw new IllegalArgumentException(
-          "QueueRunner ops must belong to one graph, but '" + op.name() + "' belongs to another");
+          "the ops of a queue runner must be in the queue's graph, but '" + op.name() + "' is in another");
     }
     return op;
+  }
+
+  private static IllegalArgumentException noEnqueueOp(String queue) {
+    return new IllegalArgumentException(
+        "the queue runner of queue '" + queue + "' has no enqueue op: add at least one");
   }
 
   private static Set<StatusCode> checkCodes(Collection<StatusCode> codes) {
@@ -494,7 +394,12 @@ public final class QueueRunner {
           "expected a non-empty set of error codes as queue-closed exception types, but got "
               + codes);
     }
-    return Collections.unmodifiableSet(EnumSet.copyOf(codes));
+    return new LinkedHashSet<>(codes);
+  }
+
+  /** {@code codes} unmodifiable, in their iteration order (an EnumSet's order only if given one). */
+  private static Set<StatusCode> inOrder(Set<StatusCode> codes) {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(checkCodes(codes)));
   }
 
   /** Creates {@code <queue>_Close} (uniquified) closing {@code queue}, as Python's queue.close(). */
@@ -526,10 +431,10 @@ public final class QueueRunner {
    */
   public static final class Builder {
     private final Output<?> queue;
-    private final List<String> enqueue = new ArrayList<>();
-    private String closeOpName;
-    private String cancelOpName;
-    private Set<StatusCode> codes = DEFAULT_QUEUE_CLOSED_EXCEPTION_TYPES;
+    private final List<Object> enqueue = new ArrayList<>();
+    private Operation closeOp;
+    private Operation cancelOp;
+    private Collection<StatusCode> codes = DEFAULT_QUEUE_CLOSED_EXCEPTION_TYPES;
 
     private Builder(Operand<?> queue) {
       this.queue = Objects.requireNonNull(queue, "queue").asOutput();
@@ -542,14 +447,13 @@ public final class QueueRunner {
 
     /** Runs {@code op} (as a target) in a loop, in a thread of its own. */
     public Builder addEnqueueOp(Operation op) {
-      enqueue.add(requireInGraph((Graph) queue.env(), op).name());
+      enqueue.add(Objects.requireNonNull(op, "op"));
       return this;
     }
 
     /** Fetches {@code tensor} (and discards it) in a loop, in a thread of its own. */
     public Builder addEnqueueTensor(Operand<?> tensor) {
-      requireInGraph((Graph) queue.env(), tensor.op());
-      enqueue.add(GraphNames.tensorName(tensor));
+      enqueue.add(Objects.requireNonNull(tensor, "tensor").asOutput());
       return this;
     }
 
@@ -564,35 +468,59 @@ public final class QueueRunner {
 
     /** The op run when the last enqueue thread ends (default: a new queue close op). */
     public Builder closeOp(Op op) {
-      closeOpName = requireInGraph((Graph) queue.env(), op.op()).name();
+      closeOp = Objects.requireNonNull(op, "closeOp").op();
       return this;
     }
 
     /** The op run when the coordinator stops (default: a new close op cancelling enqueues). */
     public Builder cancelOp(Op op) {
-      cancelOpName = requireInGraph((Graph) queue.env(), op.op()).name();
+      cancelOp = Objects.requireNonNull(op, "cancelOp").op();
       return this;
     }
 
-    /** The status codes that end an enqueue thread normally (default: OUT_OF_RANGE). */
+    /**
+     * The status codes that end an enqueue thread normally (default: OUT_OF_RANGE), kept in the
+     * set's iteration order (use a {@code LinkedHashSet}, or {@link
+     * #queueClosedExceptionTypes(StatusCode...)}).
+     */
     public Builder queueClosedExceptionTypes(Set<StatusCode> codes) {
-      this.codes = checkCodes(codes);
+      this.codes = Objects.requireNonNull(codes, "queueClosedExceptionTypes");
+      return this;
+    }
+
+    /** The status codes that end an enqueue thread normally, in this order. */
+    public Builder queueClosedExceptionTypes(StatusCode... codes) {
+      this.codes = List.of(codes);
       return this;
     }
 
     /**
      * The runner; creates the default close and cancel ops that were not given.
      *
-     * @throws IllegalArgumentException if no enqueue op was added
+     * @throws IllegalArgumentException naming the value if no enqueue op was added, an op is in
+     *     another graph than the queue, or the queue-closed codes are empty or contain OK
      */
     public QueueRunner build() {
+      Graph graph = (Graph) queue.env();
+      String queueName = queue.op().name();
       if (enqueue.isEmpty()) {
-        throw new IllegalArgumentException(
-            "Must provide queue and enqueue ops: queue '" + queue.op().name() + "' has none");
+        throw noEnqueueOp(queueName);
       }
-      String close = closeOpName != null ? closeOpName : createClose(queue, false);
-      String cancel = cancelOpName != null ? cancelOpName : createClose(queue, true);
-      return new QueueRunner(queue.op().name(), enqueue, close, cancel, codes);
+      Set<StatusCode> closedCodes = checkCodes(codes);
+      List<String> names = new ArrayList<>();
+      for (Object e : enqueue) {
+        if (e instanceof Operation op) {
+          names.add(requireInGraph(graph, op).name());
+        } else if (e instanceof Output<?> tensor) {
+          requireInGraph(graph, tensor.op());
+          names.add(GraphNames.tensorName(tensor));
+        } else {
+          names.add((String) e);
+        }
+      }
+      String close = closeOp != null ? requireInGraph(graph, closeOp).name() : createClose(queue, false);
+      String cancel = cancelOp != null ? requireInGraph(graph, cancelOp).name() : createClose(queue, true);
+      return new QueueRunner(queueName, names, close, cancel, closedCodes);
     }
   }
 }

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -183,22 +184,21 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   /** Saves at {@code step}; true if a listener asked to stop (every listener is called). */
   private boolean save(RunnableSession session, long step) {
-    LOG.info("Saving checkpoints for {} into {}.", step, savePath);
+    LOG.info("saving the checkpoint of step {} to {}", step, savePath);
     for (CheckpointSaverListener l : listeners) {
       l.beforeSave(session, step);
     }
     Saver saver = saver();
     if (saver == null) {
       throw new IllegalStateException(
-          "CheckpointSaverHook has no saver: the scaffold's saver is null because the graph has no variable");
+          "CheckpointSaverHook has no saver: the scaffold has none because the graph has no variable to save");
     }
     saver.save(session, savePath, step, saveGraphDef);
     writer.addSessionLog(SessionLogs.checkpoint(savePath), step);
     boolean stop = false;
     for (CheckpointSaverListener l : listeners) {
       if (l.afterSave(session, step)) {
-        LOG.info(
-            "A CheckpointSaverListener requested that training be stopped. listener: {}", l);
+        LOG.info("checkpoint listener {} asked to stop training after the save at step {}", l, step);
         stop = true;
       }
     }
@@ -216,13 +216,14 @@ public final class CheckpointSaverHook implements SessionRunHook {
       List<Object> savers = GraphCollections.of(graph).get(CollectionKeys.SAVERS);
       if (savers.isEmpty()) {
         throw new IllegalStateException(
-            "No items in collection savers. Please provide a saver or a scaffold to CheckpointSaverHook.");
+            "CheckpointSaverHook has no saver: none was given, nor a scaffold, and the graph's 'savers'"
+                + " collection is empty; give the hook a saver or a scaffold");
       }
       if (savers.size() > 1) {
         throw new IllegalStateException(
-            "More than one item in collection savers ("
+            "CheckpointSaverHook cannot choose a saver: the graph's 'savers' collection holds "
                 + savers.size()
-                + "). Please indicate which one to use by passing it to CheckpointSaverHook.saver().");
+                + "; give the hook the one to use with saver(...)");
       }
       Object item = savers.get(0);
       collectionSaver =
@@ -241,10 +242,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
   }
 
   /** Builds a {@link CheckpointSaverHook}; validated at {@link #build()}. */
-  public static final class Builder {
+  public static final class Builder extends SavingHookBuilder<Builder> {
     private final Path checkpointDir;
-    private Double saveSecs;
-    private Long saveSteps;
     private Saver saver;
     private Scaffold scaffold;
     private String basename = "model.ckpt";
@@ -252,20 +251,9 @@ public final class CheckpointSaverHook implements SessionRunHook {
     private boolean saveGraphDef = true;
     private int stepsPerRun = 1;
     private boolean writeBeforeFirstStep = true;
-    private Clock clock = Clock.systemUTC();
 
     private Builder(Path checkpointDir) {
       this.checkpointDir = Objects.requireNonNull(checkpointDir, "checkpointDir");
-    }
-
-    public Builder saveSecs(double secs) {
-      this.saveSecs = secs;
-      return this;
-    }
-
-    public Builder saveSteps(long steps) {
-      this.saveSteps = steps;
-      return this;
     }
 
     /** The saver to use (excludes {@link #scaffold}). */
@@ -282,10 +270,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
     /** The checkpoint file name prefix (default {@code model.ckpt}). */
     public Builder checkpointBasename(String name) {
-      if (name == null || name.isEmpty()) {
-        throw new IllegalArgumentException("expected a non-empty checkpoint basename, but got '" + name + "'");
-      }
-      this.basename = name;
+      this.basename = Objects.requireNonNull(name, "checkpointBasename");
       return this;
     }
 
@@ -319,25 +304,25 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
     /** How much each run advances the global step (default 1). */
     public Builder stepsPerRun(int steps) {
-      this.stepsPerRun = HookSupport.requireStepsPerRun(steps);
-      return this;
-    }
-
-    /** The time source for {@link #saveSecs} (default: the system clock). */
-    public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      this.stepsPerRun = steps;
       return this;
     }
 
     /**
-     * @throws IllegalArgumentException if both saver and scaffold are set, or not exactly one of
-     *     saveSecs and saveSteps
+     * @throws IllegalArgumentException naming the values if both saver and scaffold are set, not
+     *     exactly one of saveSteps and saveSecs, the basename is empty or stepsPerRun is below 1
      */
     public CheckpointSaverHook build() {
       if (saver != null && scaffold != null) {
-        throw new IllegalArgumentException("You cannot provide both saver and scaffold.");
+        throw new IllegalArgumentException(
+            "saver and scaffold are both set: the hook saves with the saver given, or else with the"
+                + " scaffold's; set only one of them");
       }
-      return new CheckpointSaverHook(this, HookSupport.timer(saveSecs, saveSteps, clock, "saveSecs", "saveSteps"));
+      if (basename.isEmpty()) {
+        throw new IllegalArgumentException("expected a non-empty checkpointBasename, but got ''");
+      }
+      HookSupport.requireStepsPerRun(stepsPerRun);
+      return new CheckpointSaverHook(this, timer());
     }
   }
 }

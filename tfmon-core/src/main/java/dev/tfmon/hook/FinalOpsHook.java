@@ -1,6 +1,7 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.errors.OutOfRangeException;
+import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.RunnableSession;
 import dev.tfmon.runtime.SessionRunArgs;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Operand;
@@ -16,6 +18,7 @@ import org.tensorflow.Output;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.NdArray;
 import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
@@ -39,6 +42,17 @@ import org.tensorflow.types.TUint8;
  */
 public final class FinalOpsHook implements SessionRunHook {
   private static final Logger LOG = LoggerFactory.getLogger(FinalOpsHook.class);
+
+  /** How to allocate a heap array for each tensor type a final value may have. */
+  private static final Map<Class<?>, Function<Shape, NdArray<?>>> HEAP_ARRAYS =
+      Map.of(
+          TFloat32.class, NdArrays::ofFloats,
+          TFloat64.class, NdArrays::ofDoubles,
+          TInt32.class, NdArrays::ofInts,
+          TInt64.class, NdArrays::ofLongs,
+          TBool.class, NdArrays::ofBooleans,
+          TUint8.class, NdArrays::ofBytes,
+          TString.class, shape -> NdArrays.ofObjects(String.class, shape));
 
   private final List<Output<?>> finalOps;
   private final Map<Output<?>, Tensor> feeds;
@@ -87,12 +101,22 @@ public final class FinalOpsHook implements SessionRunHook {
       }
       values = List.copyOf(copies);
     } catch (OutOfRangeException e) {
+      // The usual cause: the loop ended because its input ran out, and a final op reads that input.
       LOG.warn(
-          "An OutOfRange exception was raised while running the final ops. This may be because the"
-              + " final ops depend on an input source that is exhausted: {}",
-          e.getMessage());
+          "the final ops {} could not be evaluated: they reached the end of an input (OUT_OF_RANGE)."
+              + " They probably read from the input source that ended the loop, which is now"
+              + " exhausted; compute final values from variables (e.g. a streaming metric's value)"
+              + " rather than from the input. TensorFlow said: {}",
+          names(),
+          e.firstLine());
       throw e;
     }
+  }
+
+  private List<String> names() {
+    List<String> names = new ArrayList<>();
+    finalOps.forEach(o -> names.add(GraphNames.tensorName(o)));
+    return names;
   }
 
   private Tensor fedValue(Output<?> op) {
@@ -105,41 +129,14 @@ public final class FinalOpsHook implements SessionRunHook {
   }
 
   /** A heap copy of {@code t} (bool, uint8, int32, int64, float, double and string tensors). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
   static NdArray<?> heapCopy(Tensor t) {
-    if (t instanceof TFloat32 f) {
-      var dst = NdArrays.ofFloats(t.shape());
-      f.copyTo(dst);
-      return dst;
-    }
-    if (t instanceof TFloat64 d) {
-      var dst = NdArrays.ofDoubles(t.shape());
-      d.copyTo(dst);
-      return dst;
-    }
-    if (t instanceof TInt32 i) {
-      var dst = NdArrays.ofInts(t.shape());
-      i.copyTo(dst);
-      return dst;
-    }
-    if (t instanceof TInt64 l) {
-      var dst = NdArrays.ofLongs(t.shape());
-      l.copyTo(dst);
-      return dst;
-    }
-    if (t instanceof TBool z) {
-      var dst = NdArrays.ofBooleans(t.shape());
-      z.copyTo(dst);
-      return dst;
-    }
-    if (t instanceof TUint8 u) {
-      var dst = NdArrays.ofBytes(t.shape());
-      u.copyTo(dst);
-      return dst;
-    }
-    if (t instanceof TString s) {
-      NdArray<String> dst = NdArrays.ofObjects(String.class, t.shape());
-      s.copyTo(dst);
-      return dst;
+    for (Map.Entry<Class<?>, Function<Shape, NdArray<?>>> e : HEAP_ARRAYS.entrySet()) {
+      if (e.getKey().isInstance(t)) {
+        NdArray dst = e.getValue().apply(t.shape());
+        ((NdArray) t).copyTo(dst);
+        return dst;
+      }
     }
     throw new IllegalArgumentException(
         "FinalOpsHook cannot copy a tensor of type " + t.dataType() + "; fetch a cast of it instead");

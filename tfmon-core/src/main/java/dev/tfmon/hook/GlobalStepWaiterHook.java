@@ -61,7 +61,7 @@ public final class GlobalStepWaiterHook implements SessionRunHook {
       started = true;
       return null;
     }
-    LOG.info("Waiting for global step {} before starting training.", waitUntilStep);
+    LOG.info("waiting for global step {} before the first step", waitUntilStep);
     long lastLogged = 0;
     while (true) {
       long step = GlobalStep.value(context.session());
@@ -70,8 +70,7 @@ public final class GlobalStepWaiterHook implements SessionRunHook {
         return null;
       }
       if (step - lastLogged > 1000) {
-        LOG.info(
-            "Waiting for global step {} before starting training. Current step is {}.", waitUntilStep, step);
+        LOG.info("still waiting for global step {}, now at step {}", waitUntilStep, step);
         lastLogged = step;
       }
       try {

@@ -19,9 +19,9 @@ final class HookSupport {
   static Output<TInt64> stepRead(Graph graph, String hookName) {
     if (GlobalStep.get(graph).isEmpty()) {
       throw new IllegalStateException(
-          "Global step should be created to use "
-              + hookName
-              + ". Create it with GlobalStep.getOrCreate(graph) before building the session.");
+          hookName
+              + " needs a global step, but the graph has none: create it with"
+              + " GlobalStep.getOrCreate(graph) before building the session");
     }
     return GlobalStep.readTensor(graph);
   }
@@ -56,35 +56,10 @@ final class HookSupport {
     return op.output(0);
   }
 
-  /**
-   * A timer from a hook's two optional frequency settings; the error names the hook's settings and
-   * quotes TensorFlow's message.
-   */
-  static SecondOrStepTimer timer(
-      Double secs, Long steps, java.time.Clock clock, String secsName, String stepsName) {
-    if (secs == null && steps == null) {
-      throw new IllegalArgumentException(
-          "Either " + secsName + " or " + stepsName + " should be provided (TensorFlow: Either every_secs or every_steps should be provided.)");
-    }
-    if (secs != null && steps != null) {
-      throw new IllegalArgumentException(
-          "Can not provide both "
-              + secsName
-              + " ("
-              + secs
-              + ") and "
-              + stepsName
-              + " ("
-              + steps
-              + "); set only one of them (TensorFlow: Can not provide both every_secs and every_steps.)");
-    }
-    return SecondOrStepTimer.of(secs, steps, clock);
-  }
-
   /** {@code steps}, checked to be a valid steps-per-run value (at least 1). */
   static int requireStepsPerRun(int steps) {
     if (steps < 1) {
-      throw new IllegalArgumentException("expected steps_per_run >= 1, but got " + steps);
+      throw new IllegalArgumentException("expected stepsPerRun >= 1, but got " + steps);
     }
     return steps;
   }

@@ -160,11 +160,10 @@ public final class LoggingTensorHook implements SessionRunHook {
   public static final class Builder {
     private final Map<String, Object> items = new LinkedHashMap<>();
     private boolean sorted;
-    private Long everyNIter;
-    private Double everyNSecs;
+    private Frequency every = Frequency.unset();
     private boolean atEnd;
     private Function<Map<String, Tensor>, String> formatter;
-    private Clock clock = Clock.systemUTC();
+    private String problem;
 
     private Builder() {}
 
@@ -196,8 +195,7 @@ public final class LoggingTensorHook implements SessionRunHook {
       byTag.forEach(
           (tag, v) -> {
             if (!(v instanceof String || v instanceof Operand)) {
-              throw new IllegalArgumentException(
-                  "expected an Operand or a tensor name for tag '" + tag + "', but got " + v);
+              problem("expected an Operand or a tensor name for tag '" + tag + "', but got " + v);
             }
             put(tag, v);
           });
@@ -208,18 +206,26 @@ public final class LoggingTensorHook implements SessionRunHook {
     private Builder put(String tag, Object item) {
       Objects.requireNonNull(tag, "tag");
       if (items.putIfAbsent(tag, item) != null) {
-        throw new IllegalArgumentException("tag '" + tag + "' is given twice");
+        problem("tag '" + tag + "' is given twice: each logged value needs its own tag");
       }
       return this;
     }
 
+    /** Remembers the first bad setting, reported by {@link #build()}. */
+    private void problem(String message) {
+      if (problem == null) {
+        problem = message;
+      }
+    }
+
+    /** Log every {@code n} of this hook's own runs (not global steps). */
     public Builder everyNIter(long n) {
-      this.everyNIter = n;
+      every = every.withSteps(n);
       return this;
     }
 
     public Builder everyNSecs(double secs) {
-      this.everyNSecs = secs;
+      every = every.withSecs(secs);
       return this;
     }
 
@@ -238,36 +244,35 @@ public final class LoggingTensorHook implements SessionRunHook {
       return this;
     }
 
+    /** The time source for {@link #everyNSecs} (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      every = every.withClock(c);
       return this;
     }
 
     /**
-     * @throws IllegalArgumentException without tensors, unless at-end only or exactly one
-     *     frequency is set, or if {@code everyNIter <= 0}
+     * @throws IllegalArgumentException naming the values without tensors, with a tag given twice,
+     *     with neither a frequency nor {@code atEnd}, with both frequencies, or if {@code
+     *     everyNIter <= 0}
      */
     public LoggingTensorHook build() {
       if (items.isEmpty()) {
         throw new IllegalArgumentException("expected at least one tensor to log, but got none");
       }
-      boolean onlyAtEnd = atEnd && everyNIter == null && everyNSecs == null;
-      if (!onlyAtEnd && (everyNIter == null) == (everyNSecs == null)) {
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+      if (atEnd && !every.isSet()) {
+        return new LoggingTensorHook(this, SecondOrStepTimer.never());
+      }
+      if (!every.isSet()) {
         throw new IllegalArgumentException(
-            "either at_end and/or exactly one of every_n_iter and every_n_secs must be provided, but got"
-                + " everyNIter="
-                + everyNIter
-                + ", everyNSecs="
-                + everyNSecs
-                + ", atEnd="
-                + atEnd);
+            "nothing says when to log: set everyNIter or everyNSecs, or atEnd(true)");
       }
-      if (everyNIter != null && everyNIter <= 0) {
-        throw new IllegalArgumentException("invalid every_n_iter=" + everyNIter + "; expected a positive count");
+      if (every.steps().isPresent() && every.steps().getAsLong() <= 0) {
+        throw new IllegalArgumentException("expected everyNIter > 0, but got " + every.steps().getAsLong());
       }
-      SecondOrStepTimer timer =
-          onlyAtEnd ? SecondOrStepTimer.never() : SecondOrStepTimer.of(everyNSecs, everyNIter, clock);
-      return new LoggingTensorHook(this, timer);
+      return new LoggingTensorHook(this, every.timer("everyNIter", "everyNSecs"));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tfmon.hook;
 
+import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -19,9 +20,9 @@ import org.tensorflow.ndarray.NdArray;
  */
 public final class NanTensorHook implements SessionRunHook {
   private static final Logger LOG = LoggerFactory.getLogger(NanTensorHook.class);
-  private static final String MESSAGE = "Model diverged with loss = NaN.";
 
   private final SessionRunArgs args;
+  private final String lossName;
   private final boolean failOnNanLoss;
 
   /** Fails on a NaN loss. */
@@ -35,6 +36,7 @@ public final class NanTensorHook implements SessionRunHook {
    */
   public NanTensorHook(Operand<?> loss, boolean failOnNanLoss) {
     this.args = SessionRunArgs.fetch(Objects.requireNonNull(loss, "loss"));
+    this.lossName = GraphNames.tensorName(loss);
     this.failOnNanLoss = failOnNanLoss;
   }
 
@@ -49,10 +51,10 @@ public final class NanTensorHook implements SessionRunHook {
       return;
     }
     if (failOnNanLoss) {
-      LOG.error(MESSAGE);
+      LOG.error("the loss {} is NaN: the model diverged; failing the run", lossName);
       throw new NanLossDuringTrainingException();
     }
-    LOG.warn(MESSAGE);
+    LOG.warn("the loss {} is NaN: the model diverged; stopping the training", lossName);
     context.requestStop();
   }
 

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Objects;
 import org.tensorflow.Graph;
 import org.tensorflow.Output;
@@ -100,24 +99,11 @@ public final class ProfilerHook implements SessionRunHook {
   }
 
   /** Builds a {@link ProfilerHook}; validated at {@link #build()}. */
-  public static final class Builder {
-    private Long saveSteps;
-    private Double saveSecs;
+  public static final class Builder extends SavingHookBuilder<Builder> {
     private Path outputDir = Path.of("");
     private boolean showDataflow = true;
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
-
-    public Builder saveSteps(long steps) {
-      this.saveSteps = steps;
-      return this;
-    }
-
-    public Builder saveSecs(double secs) {
-      this.saveSecs = secs;
-      return this;
-    }
 
     /** Where timelines and the event file go (default: the working directory). */
     public Builder outputDir(Path dir) {
@@ -131,14 +117,9 @@ public final class ProfilerHook implements SessionRunHook {
       return this;
     }
 
-    public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
-      return this;
-    }
-
     /** @throws IllegalArgumentException unless exactly one of saveSteps and saveSecs is set */
     public ProfilerHook build() {
-      return new ProfilerHook(this, HookSupport.timer(saveSecs, saveSteps, clock, "saveSecs", "saveSteps"));
+      return new ProfilerHook(this, timer());
     }
   }
 }

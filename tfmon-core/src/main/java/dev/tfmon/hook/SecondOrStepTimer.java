@@ -2,7 +2,6 @@ package dev.tfmon.hook;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -31,11 +30,19 @@ public final class SecondOrStepTimer {
   /** Seconds and steps elapsed between two triggers. */
   public record Elapsed(double seconds, long steps) {}
 
-  private SecondOrStepTimer(Double everySecs, Long everySteps, Clock clock, boolean never) {
-    this.everySecs = everySecs;
-    this.everySteps = everySteps;
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.never = never;
+  /** A timer for a checked frequency (see {@link Frequency#timer}). */
+  SecondOrStepTimer(Frequency frequency) {
+    this.everySteps = frequency.steps().isPresent() ? frequency.steps().getAsLong() : null;
+    this.everySecs = frequency.secs().isPresent() ? frequency.secs().getAsDouble() : null;
+    this.clock = frequency.clock();
+    this.never = false;
+  }
+
+  private SecondOrStepTimer() {
+    this.everySteps = null;
+    this.everySecs = null;
+    this.clock = Clock.systemUTC();
+    this.never = true;
   }
 
   /** A timer due every {@code steps} steps. */
@@ -50,7 +57,7 @@ public final class SecondOrStepTimer {
 
   /** A timer that never triggers (TensorFlow's {@code NeverTriggerTimer}). */
   public static SecondOrStepTimer never() {
-    return new SecondOrStepTimer(null, null, Clock.systemUTC(), true);
+    return new SecondOrStepTimer();
   }
 
   /**
@@ -136,50 +143,32 @@ public final class SecondOrStepTimer {
 
   /** Builds a {@link SecondOrStepTimer}; exactly one of the two frequencies must be set. */
   public static final class Builder {
-    private Double everySecs;
-    private Long everySteps;
-    private Clock clock = Clock.systemUTC();
+    private Frequency frequency = Frequency.unset();
 
     private Builder() {}
 
     public Builder everySecs(double seconds) {
-      if (!(seconds >= 0)) {
-        throw new IllegalArgumentException("expected a non-negative every_secs, but got " + seconds);
-      }
-      this.everySecs = seconds;
+      frequency = frequency.withSecs(seconds);
       return this;
     }
 
     public Builder everySteps(long steps) {
-      if (steps < 0) {
-        throw new IllegalArgumentException("expected a non-negative every_steps, but got " + steps);
-      }
-      this.everySteps = steps;
+      frequency = frequency.withSteps(steps);
       return this;
     }
 
     /** The time source for seconds mode (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      frequency = frequency.withClock(c);
       return this;
     }
 
     /**
-     * @throws IllegalArgumentException if both or neither frequency is set
+     * @throws IllegalArgumentException naming the values if both or neither frequency is set, or
+     *     the one set is negative
      */
     public SecondOrStepTimer build() {
-      if (everySecs == null && everySteps == null) {
-        throw new IllegalArgumentException("Either every_secs or every_steps should be provided.");
-      }
-      if (everySecs != null && everySteps != null) {
-        throw new IllegalArgumentException(
-            "Can not provide both every_secs ("
-                + everySecs
-                + ") and every_steps ("
-                + everySteps
-                + ").");
-      }
-      return new SecondOrStepTimer(everySecs, everySteps, clock, false);
+      return frequency.timer("everySteps", "everySecs");
     }
   }
 }

@@ -3,7 +3,6 @@ package dev.tfmon.hook;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.SessionRunArgs;
 import dev.tfmon.summary.SummaryWriter;
-import dev.tfmon.summary.SummaryWriterCache;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
@@ -32,11 +31,8 @@ public final class StepCounterHook implements SessionRunHook {
   private static final int MAX_NOT_INCREASED_WARNINGS = 5;
 
   private final SecondOrStepTimer timer;
-  private final Path outputDir;
-  private final SummaryWriter givenWriter;
+  private final LazyEventWriter events;
   private final int stepsPerRun;
-  private SummaryWriter writer;
-  private Graph graph;
   private Output<TInt64> stepRead;
   private SessionRunArgs args;
   private String tag;
@@ -45,8 +41,7 @@ public final class StepCounterHook implements SessionRunHook {
 
   private StepCounterHook(Builder b, SecondOrStepTimer timer) {
     this.timer = timer;
-    this.outputDir = b.outputDir;
-    this.givenWriter = b.writer;
+    this.events = new LazyEventWriter(b.outputDir, b.writer);
     this.stepsPerRun = b.stepsPerRun;
   }
 
@@ -63,10 +58,7 @@ public final class StepCounterHook implements SessionRunHook {
   public void begin(BeginContext context) {
     Graph graph = context.graph();
     stepRead = HookSupport.stepRead(graph, "StepCounterHook");
-    // The cached writer is fetched at the first write, after a step succeeded: a run that fails
-    // at its first step leaves no event file behind.
-    this.graph = graph;
-    writer = givenWriter;
+    events.begin(graph);
     tag = GlobalStep.get(graph).orElseThrow().name() + "/sec";
     args = SessionRunArgs.fetch(stepRead);
     lastStale = null;
@@ -92,20 +84,16 @@ public final class StepCounterHook implements SessionRunHook {
     if (lastStale != null && stale == lastStale && notIncreasedWarnings < MAX_NOT_INCREASED_WARNINGS) {
       notIncreasedWarnings++;
       LOG.warn(
-          "It seems that global step has not been increased. Current value (could be stable): {} vs"
-              + " previous value: {}. You could increase the global step by running an op that"
-              + " increments it (GlobalStep.increment or TrainOps.minimize) in each training step.",
-          stale,
-          lastStale);
+          "the global step stayed at {} over the last run: steps/sec counts global steps, so run an"
+              + " op that increments it (GlobalStep.increment or TrainOps.minimize) in each step",
+          stale);
     }
     lastStale = stale;
   }
 
   private void record(SecondOrStepTimer.Elapsed elapsed, long step) {
     double rate = elapsed.seconds() > 0 ? elapsed.steps() / elapsed.seconds() : Double.POSITIVE_INFINITY;
-    if (writer == null && outputDir != null) {
-      writer = SummaryWriterCache.get(outputDir, graph);
-    }
+    SummaryWriter writer = events.get();
     if (writer != null) {
       Summary summary =
           Summary.newBuilder()
@@ -126,27 +114,31 @@ public final class StepCounterHook implements SessionRunHook {
 
   /** Builds a {@link StepCounterHook}; validated at {@link #build()}. */
   public static final class Builder {
-    private Long everyNSteps;
-    private Double everyNSecs;
+    private Frequency every = Frequency.unset();
     private Path outputDir;
     private SummaryWriter writer;
     private int stepsPerRun = 1;
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
+    /** Steps, seconds and clock at once (replacing what the other setters set). */
+    public Builder every(Frequency frequency) {
+      every = Objects.requireNonNull(frequency, "every");
+      return this;
+    }
+
     /** Measure every {@code steps} global steps (default 100 when no frequency is set). */
     public Builder everyNSteps(long steps) {
-      this.everyNSteps = steps;
+      every = every.withSteps(steps);
       return this;
     }
 
     public Builder everyNSecs(double secs) {
-      this.everyNSecs = secs;
+      every = every.withSecs(secs);
       return this;
     }
 
-    /** Where to write the summaries (through {@link SummaryWriterCache}); none if unset. */
+    /** Where to write the summaries (through {@link dev.tfmon.summary.SummaryWriterCache}); none if unset. */
     public Builder outputDir(Path dir) {
       this.outputDir = Objects.requireNonNull(dir, "outputDir");
       return this;
@@ -158,28 +150,25 @@ public final class StepCounterHook implements SessionRunHook {
       return this;
     }
 
+    /** How much each run advances the global step (default 1). */
     public Builder stepsPerRun(int steps) {
-      this.stepsPerRun = HookSupport.requireStepsPerRun(steps);
+      this.stepsPerRun = steps;
       return this;
     }
 
+    /** The time source for {@link #everyNSecs} (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      every = every.withClock(c);
       return this;
     }
 
-    /** @throws IllegalArgumentException if both frequencies are set */
+    /**
+     * @throws IllegalArgumentException naming the values if both frequencies are set, one is
+     *     negative, or stepsPerRun is below 1
+     */
     public StepCounterHook build() {
-      if (everyNSteps != null && everyNSecs != null) {
-        throw new IllegalArgumentException(
-            "exactly one of everyNSteps ("
-                + everyNSteps
-                + ") and everyNSecs ("
-                + everyNSecs
-                + ") should be provided.");
-      }
-      Long steps = everyNSteps == null && everyNSecs == null ? Long.valueOf(100) : everyNSteps;
-      return new StepCounterHook(this, HookSupport.timer(everyNSecs, steps, clock, "everyNSecs", "everyNSteps"));
+      HookSupport.requireStepsPerRun(stepsPerRun);
+      return new StepCounterHook(this, every.orEverySteps(100).timer("everyNSteps", "everyNSecs"));
     }
   }
 }

@@ -34,18 +34,15 @@ public final class StopAtStepHook implements SessionRunHook {
 
   private StopAtStepHook(Long numSteps, Long lastStep, int stepsPerRun) {
     if (numSteps == null && lastStep == null) {
-      throw new IllegalArgumentException("One of num_steps or last_step must be specified.");
+      throw new IllegalArgumentException(
+          "neither numSteps nor lastStep is given: say when to stop with one of them");
     }
     if (numSteps != null && lastStep != null) {
       throw new IllegalArgumentException(
-          "Only one of num_steps ("
-              + numSteps
-              + ") or last_step ("
-              + lastStep
-              + ") can be specified.");
+          "numSteps (" + numSteps + ") and lastStep (" + lastStep + ") are both given: give only one");
     }
     if (numSteps != null && numSteps < 0) {
-      throw new IllegalArgumentException("expected a non-negative num_steps, but got " + numSteps);
+      throw new IllegalArgumentException("expected numSteps >= 0, but got " + numSteps);
     }
     this.numSteps = numSteps;
     this.lastStep = lastStep;

@@ -8,7 +8,6 @@ import dev.tfmon.summary.SessionLogs;
 import dev.tfmon.summary.SummaryWriter;
 import dev.tfmon.summary.SummaryWriterCache;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,12 +30,9 @@ import org.tensorflow.types.TString;
  */
 public final class SummarySaverHook implements SessionRunHook {
   private final SecondOrStepTimer timer;
-  private final Path outputDir;
-  private final SummaryWriter givenWriter;
+  private final LazyEventWriter events;
   private final Scaffold scaffold;
   private final List<Output<TString>> summaryOps;
-  private SummaryWriter writer;
-  private Graph graph;
   private Output<TInt64> stepRead;
   private Long nextStep;
   private boolean requested;
@@ -45,8 +41,7 @@ public final class SummarySaverHook implements SessionRunHook {
 
   private SummarySaverHook(Builder b, SecondOrStepTimer timer) {
     this.timer = timer;
-    this.outputDir = b.outputDir;
-    this.givenWriter = b.writer;
+    this.events = new LazyEventWriter(b.outputDir, b.writer);
     this.scaffold = b.scaffold;
     this.summaryOps = List.copyOf(b.summaryOps);
   }
@@ -57,11 +52,8 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void begin(BeginContext context) {
-    // The cached writer is fetched at the first write, after a step succeeded: a run that fails
-    // at its first step leaves no event file behind.
     Graph graph = context.graph();
-    this.graph = graph;
-    writer = givenWriter;
+    events.begin(graph);
     nextStep = null;
     stepRead = HookSupport.stepRead(graph, "SummarySaverHook");
     stepOnly = SessionRunArgs.fetch(stepRead);
@@ -93,9 +85,7 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    if (writer == null && outputDir != null) {
-      writer = SummaryWriterCache.get(outputDir, graph);
-    }
+    SummaryWriter writer = events.get();
     if (writer == null) {
       return;
     }
@@ -117,32 +107,17 @@ public final class SummarySaverHook implements SessionRunHook {
 
   @Override
   public void end(RunnableSession session) {
-    if (writer != null) {
-      writer.flush();
-    }
+    events.flush();
   }
 
   /** Builds a {@link SummarySaverHook}; validated at {@link #build()}. */
-  public static final class Builder {
-    private Long saveSteps;
-    private Double saveSecs;
+  public static final class Builder extends SavingHookBuilder<Builder> {
     private Path outputDir;
     private SummaryWriter writer;
     private Scaffold scaffold;
     private final List<Output<TString>> summaryOps = new ArrayList<>();
-    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
-
-    public Builder saveSteps(long steps) {
-      this.saveSteps = steps;
-      return this;
-    }
-
-    public Builder saveSecs(double secs) {
-      this.saveSecs = secs;
-      return this;
-    }
 
     /** Where to write (through {@link SummaryWriterCache}). */
     public Builder outputDir(Path dir) {
@@ -168,11 +143,6 @@ public final class SummarySaverHook implements SessionRunHook {
       return this;
     }
 
-    public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
-      return this;
-    }
-
     /**
      * @throws IllegalArgumentException unless exactly one of scaffold and summary ops is given and
      *     exactly one of saveSteps and saveSecs
@@ -180,10 +150,10 @@ public final class SummarySaverHook implements SessionRunHook {
     public SummarySaverHook build() {
       if ((scaffold == null) == summaryOps.isEmpty()) {
         throw new IllegalArgumentException(
-            "Exactly one of scaffold or summary_op must be provided, but got "
+            "set either a scaffold (for its summary op) or summary ops, but got "
                 + (scaffold == null ? "neither" : "both (summary ops " + summaryOps + ")"));
       }
-      return new SummarySaverHook(this, HookSupport.timer(saveSecs, saveSteps, clock, "saveSecs", "saveSteps"));
+      return new SummarySaverHook(this, timer());
     }
   }
 }

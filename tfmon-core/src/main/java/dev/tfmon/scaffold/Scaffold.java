@@ -111,32 +111,32 @@ public final class Scaffold {
     }
     GraphCollections collections = GraphCollections.of(graph);
     if (initOp == null) {
-      initOp = getOrDefault("init_op", CollectionKeys.INIT_OP, Operation.class, this::defaultInitOp);
+      initOp = getOrDefault("initOp", CollectionKeys.INIT_OP, Operation.class, this::defaultInitOp);
     }
     if (readyOp == null) {
       readyOp =
-          getOrDefaultOutput("ready_op", CollectionKeys.READY_OP, () -> uninitialized(true));
+          getOrDefaultOutput("readyOp", CollectionKeys.READY_OP, () -> uninitialized("readyOp", true));
     }
     if (readyForLocalInitOp == null) {
       readyForLocalInitOp =
           getOrDefaultOutput(
-              "ready_for_local_init_op",
+              "readyForLocalInitOp",
               CollectionKeys.READY_FOR_LOCAL_INIT_OP,
-              () -> uninitialized(false));
+              () -> uninitialized("readyForLocalInitOp", false));
     }
     if (localInitOp == null) {
       localInitOp =
           getOrDefault(
-              "local_init_op", CollectionKeys.LOCAL_INIT_OP, Operation.class, this::defaultLocalInitOp);
+              "localInitOp", CollectionKeys.LOCAL_INIT_OP, Operation.class, this::defaultLocalInitOp);
     }
     if (summaryOp == null) {
-      summaryOp = getOrDefaultOutput("summary_op", CollectionKeys.SUMMARY_OP, this::mergeAllSummaries);
+      summaryOp = getOrDefaultOutput("summaryOp", CollectionKeys.SUMMARY_OP, this::mergeAllSummaries);
     }
     if (saver == null) {
       saver = defaultSaver(collections);
     }
     GraphFinalization.finalizeGraph(graph);
-    LOG.info("Graph was finalized.");
+    LOG.info("the Scaffold finalized the graph");
     finalized = true;
     return this;
   }
@@ -180,21 +180,19 @@ public final class Scaffold {
     return saver;
   }
 
+  /**
+   * The single item of collection {@code key}, else what {@code ctor} makes (null: nothing to
+   * make), listed in the collection. Each maker checks that the graph may change only when it
+   * really adds an op: on a finalized graph, a default that needs nothing is fine (issue 11 item 17).
+   */
   private <T> T getOrDefault(String arg, String key, Class<T> type, Supplier<T> ctor) {
     List<Object> items = GraphCollections.of(graph).get(key);
     if (items.size() > 1) {
-      throw new IllegalStateException(
-          "More than one item in collection '"
-              + key
-              + "' ("
-              + items.size()
-              + " items). Please indicate which one to use by passing it to the Scaffold builder's "
-              + arg);
+      throw new IllegalStateException(tooMany(key, items.size(), arg));
     }
     if (items.size() == 1) {
       return type.cast(items.get(0));
     }
-    GraphFinalization.checkNotFinalized(graph, "the Scaffold's default " + arg);
     T created = ctor.get();
     if (created != null) {
       GraphCollections.of(graph).add(key, created);
@@ -211,7 +209,13 @@ public final class Scaffold {
     return (Output<TString>) item;
   }
 
+  /** Called by each default maker just before it adds ops to the graph. */
+  private void adding(String piece) {
+    GraphFinalization.checkNotFinalized(graph, "the Scaffold's default " + piece);
+  }
+
   private Operation defaultInitOp() {
+    adding("initOp");
     Set<Operation> deps = new LinkedHashSet<>(dev.tfmon.runtime.NativeSession.graphInitializers(graph));
     GraphCollections c = GraphCollections.of(graph);
     for (GraphVariable v : c.variables(CollectionKeys.GLOBAL_VARIABLES)) {
@@ -234,6 +238,7 @@ public final class Scaffold {
   }
 
   private Operation defaultLocalInitOp() {
+    adding("localInitOp");
     Set<Operation> deps = new LinkedHashSet<>();
     GraphCollections c = GraphCollections.of(graph);
     for (GraphVariable v : c.variables(CollectionKeys.LOCAL_VARIABLES)) {
@@ -262,7 +267,8 @@ public final class Scaffold {
    * A 1-D string tensor of the names of uninitialized variables: every variable of the graph
    * ({@code includeLocal}) or only the global ones.
    */
-  private Output<TString> uninitialized(boolean includeLocal) {
+  private Output<TString> uninitialized(String piece, boolean includeLocal) {
+    adding(piece);
     Set<String> local = localVariableNames();
     List<Output<?>> variables = new ArrayList<>();
     for (Output<?> v : VariableChecks.allVariables(graph)) {
@@ -279,6 +285,7 @@ public final class Scaffold {
     if (summaries.isEmpty()) {
       return null;
     }
+    adding("summaryOp");
     List<Operand<TString>> inputs = new ArrayList<>();
     summaries.forEach(s -> inputs.add((Operand<TString>) s));
     return Ops.create(graph).summary.mergeSummary(inputs).asOutput();
@@ -287,12 +294,7 @@ public final class Scaffold {
   private Saver defaultSaver(GraphCollections collections) {
     List<Object> items = collections.get(CollectionKeys.SAVERS);
     if (items.size() > 1) {
-      throw new IllegalStateException(
-          "More than one item in collection '"
-              + CollectionKeys.SAVERS
-              + "' ("
-              + items.size()
-              + " items). Please indicate which one to use by passing it to the Scaffold builder's saver");
+      throw new IllegalStateException(tooMany(CollectionKeys.SAVERS, items.size(), "saver"));
     }
     if (items.size() == 1) {
       Object item = items.get(0);
@@ -310,10 +312,22 @@ public final class Scaffold {
       // nothing; here "nothing to save" is simply no saver.
       return null;
     }
-    GraphFinalization.checkNotFinalized(graph, "the Scaffold's default saver");
+    adding("saver");
     Saver created = Saver.builder(graph).sharded(true).build();
     collections.add(CollectionKeys.SAVERS, created.saverDef());
     return created;
+  }
+
+  private static String tooMany(String collection, int size, String piece) {
+    return "the Scaffold cannot choose its "
+        + piece
+        + ": collection '"
+        + collection
+        + "' holds "
+        + size
+        + " items; give the one to use to Scaffold.builder(graph)."
+        + piece
+        + "(...)";
   }
 
   private boolean hasVariables() {
@@ -404,14 +418,16 @@ public final class Scaffold {
 
     /** Takes every piece not set on this builder from {@code other}. */
     public Builder copyFrom(Scaffold other) {
-      if (other.graph != graph) {
-        throw new IllegalArgumentException("cannot copy a Scaffold of another graph");
-      }
-      this.copyFrom = other;
+      this.copyFrom = Objects.requireNonNull(other, "copyFrom");
       return this;
     }
 
+    /** @throws IllegalArgumentException if {@link #copyFrom} was given a Scaffold of another graph */
     public Scaffold build() {
+      if (copyFrom != null && copyFrom.graph != graph) {
+        throw new IllegalArgumentException(
+            "copyFrom was given a Scaffold of another graph: copy only a Scaffold of this builder's graph");
+      }
       return new Scaffold(this);
     }
   }

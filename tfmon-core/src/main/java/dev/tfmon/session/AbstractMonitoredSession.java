@@ -21,7 +21,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.LongSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -73,7 +73,8 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
   private final boolean graphWasFinalized;
   private final Set<SessionRunHook> costExempt;
   private final List<AutoCloseable> closeWith;
-  private final SessionLayer chain;
+  private final RecoveryPolicy recoveryPolicy;
+  private final RecoveryLayer chain;
   private volatile Coordinator coordinator;
   private volatile boolean closed;
   private volatile boolean inputEnded;
@@ -85,6 +86,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     this.hooks = List.copyOf(b.hooks);
     this.costs = new HookCosts(hooks);
     this.stopGracePeriod = b.stopGracePeriod;
+    this.recoveryPolicy = b.recoveryPolicy;
     this.hookCostWarningShare = b.hookCostWarningShare;
     this.costExempt = Collections.newSetFromMap(new IdentityHashMap<>());
     this.costExempt.addAll(b.costExempt);
@@ -95,35 +97,28 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
       for (SessionRunHook hook : hooks) {
         hook.begin(beginContext);
       }
+      // The step's read tensor is made now, while the graph can change: the recovery layer reads
+      // it around each recovery, and GlobalStep.value needs it once the session runs.
       Output<TInt64> stepRead = null;
       if (!GraphFinalization.isFinalized(graph) && GlobalStep.get(graph).isPresent()) {
         stepRead = GlobalStep.readTensor(graph);
       }
-      if (recoverable) {
-        chain =
-            new RecoverableSession(
-                graph,
-                this::createCoordinatedSession,
-                b.recoveryPolicy,
-                b.recoveryListener,
-                stepRead,
-                b.sleeper,
-                b.nanoClock);
-      } else {
-        chain = createCoordinatedSession();
-      }
+      chain = recoverable
+          ? new RecoverableSession(graph, this::createCoordinatedSession, b.recoveryPolicy,
+              b.recoveryListener, stepRead, b.sleeper, b.nanoClock)
+          : new PassThroughRecovery(this::createCoordinatedSession);
       GraphFinalization.finalizeGraph(graph);
     } catch (RuntimeException e) {
       if (!graphWasFinalized) {
         GraphFinalization.unfinalize(graph);
       }
-      closeResources(e);
+      closeResources(closeWith, e);
       throw e;
     }
   }
 
   /** Closes what the builder tied to this session's life (e.g. a checkpoint directory lock). */
-  private void closeResources(RuntimeException pending) {
+  private static void closeResources(List<AutoCloseable> closeWith, RuntimeException pending) {
     for (AutoCloseable c : closeWith) {
       try {
         c.close();
@@ -159,7 +154,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     }
     coordinator = coord;
     return new CoordinatedSession(
-        new HookedSession(new RawSessionLayer(raw), hooks, costs), coord, stopGracePeriod);
+        new HookedSession(new RawSessionLayer(raw), hooks, costs), coord, stopGracePeriod, recoveryPolicy);
   }
 
   /** The graph this session runs. */
@@ -255,10 +250,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
   public RunResult runWithoutHooks(SessionRunArgs args) {
     checkOpen();
     try {
-      if (chain instanceof RecoverableSession) {
-        return ((RecoverableSession) chain).runWithoutHooks(args);
-      }
-      return args.applyTo(chain.rawSession().runner()).run();
+      return chain.runWithoutHooks(args);
     } catch (RuntimeException e) {
       noteFailure(e);
       throw e;
@@ -276,16 +268,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     checkOpen();
     Objects.requireNonNull(stepFn, "stepFn");
     try {
-      if (chain instanceof RecoverableSession) {
-        return ((RecoverableSession) chain).runStepFn(stepFn);
-      }
-      try {
-        return stepFn.apply(new StepContext(chain.rawSession(), chain::run));
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new StepFunctionException(e);
-      }
+      return chain.runStepFn(stepFn, null);
     } catch (RuntimeException e) {
       noteFailure(e);
       throw e;
@@ -347,7 +330,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
 
   /** How many times the session was recreated (0 for a non-recoverable session). */
   public int recoveries() {
-    return chain instanceof RecoverableSession ? ((RecoverableSession) chain).recoveries() : 0;
+    return chain.recoveries();
   }
 
   /** The layer stack beneath (for {@link SingularMonitoredSession}). */
@@ -398,7 +381,7 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
           GraphFinalization.unfinalize(graph);
         }
         reportHookCosts();
-        closeResources(null);
+        closeResources(closeWith, null);
       }
     }
   }
@@ -502,21 +485,18 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     }
   }
 
-  /** Builds a monitored session. */
-  public static final class Builder<S extends AbstractMonitoredSession> {
+  /**
+   * Builds a monitored session: the settings of {@link MonitoredSessionSettings} and the session
+   * creator.
+   */
+  public static final class Builder<S extends AbstractMonitoredSession>
+      extends MonitoredSessionSettings<Builder<S>> {
     private SessionCreator creator;
-    private final java.util.function.Function<Builder<S>, S> factory;
-    private final List<SessionRunHook> hooks = new ArrayList<>();
-    private Duration stopGracePeriod = Duration.ofSeconds(120);
-    private RecoveryPolicy recoveryPolicy = RecoveryPolicy.tf1();
-    private RecoveryListener recoveryListener = e -> {};
-    private double hookCostWarningShare = 0.10;
+    private final Function<Builder<S>, S> factory;
     private final List<SessionRunHook> costExempt = new ArrayList<>();
     private final List<AutoCloseable> closeWith = new ArrayList<>();
-    private Coordinator.Sleeper sleeper = Coordinator.Sleeper.system();
-    private LongSupplier nanoClock = System::nanoTime;
 
-    Builder(SessionCreator creator, java.util.function.Function<Builder<S>, S> factory) {
+    Builder(SessionCreator creator, Function<Builder<S>, S> factory) {
       this.creator = creator;
       this.factory = factory;
     }
@@ -524,45 +504,6 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
     /** The creator of raw sessions (default: a chief over a default Scaffold). */
     public Builder<S> sessionCreator(SessionCreator sessionCreator) {
       this.creator = Objects.requireNonNull(sessionCreator, "sessionCreator");
-      return this;
-    }
-
-    public Builder<S> hook(SessionRunHook hook) {
-      hooks.add(Objects.requireNonNull(hook, "hook"));
-      return this;
-    }
-
-    public Builder<S> hooks(List<? extends SessionRunHook> list) {
-      list.forEach(this::hook);
-      return this;
-    }
-
-    /** How long {@code close()} waits for background threads (default 120 s). */
-    public Builder<S> stopGracePeriod(Duration grace) {
-      if (grace.isNegative()) {
-        throw new IllegalArgumentException("expected a non-negative stop grace period, but got " + grace);
-      }
-      this.stopGracePeriod = grace;
-      return this;
-    }
-
-    /** Which errors recreate the session, with what backoff and budget (default: TF 1.x's). */
-    public Builder<S> recoveryPolicy(RecoveryPolicy policy) {
-      this.recoveryPolicy = Objects.requireNonNull(policy, "policy");
-      return this;
-    }
-
-    public Builder<S> recoveryListener(RecoveryListener listener) {
-      this.recoveryListener = Objects.requireNonNull(listener, "listener");
-      return this;
-    }
-
-    /** The share of step time (0 to 1) above which a hook is named in a warning at close. */
-    public Builder<S> hookCostWarningShare(double share) {
-      if (!(share >= 0 && share <= 1)) {
-        throw new IllegalArgumentException("expected a share between 0 and 1, but got " + share);
-      }
-      this.hookCostWarningShare = share;
       return this;
     }
 
@@ -578,19 +519,20 @@ public abstract class AbstractMonitoredSession implements AutoCloseable {
       return this;
     }
 
-    /** Time source and sleeper for recovery backoff (tests pass fakes). */
-    public Builder<S> clock(LongSupplier nanos, Coordinator.Sleeper sleep) {
-      this.nanoClock = nanos;
-      this.sleeper = sleep;
-      return this;
-    }
-
+    /**
+     * Checks the settings, then builds the session: every hook's {@code begin}, then the session is
+     * created, initialized or restored.
+     *
+     * @throws IllegalArgumentException naming the setting and the value if one is out of range
+     */
     public S build() {
+      try {
+        validate();
+      } catch (RuntimeException e) {
+        closeResources(closeWith, e);
+        throw e;
+      }
       return factory.apply(this);
-    }
-
-    SessionCreator creator() {
-      return creator;
     }
   }
 }

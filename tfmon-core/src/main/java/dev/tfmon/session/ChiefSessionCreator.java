@@ -3,7 +3,7 @@ package dev.tfmon.session;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.scaffold.Scaffold;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Objects;
 import org.tensorflow.Graph;
 import org.tensorflow.proto.ConfigProto;
 
@@ -16,22 +16,14 @@ import org.tensorflow.proto.ConfigProto;
  * SessionCreator chief = ChiefSessionCreator.builder(scaffold).checkpointDir(dir).build();
  * }</pre>
  */
-public final class ChiefSessionCreator implements SessionCreator {
-  private final Scaffold scaffold;
-  private final String master;
-  private final ConfigProto config;
+public final class ChiefSessionCreator extends ScaffoldSessionCreator {
   private final Path checkpointDir;
   private final String checkpointPath;
-  private final Duration recoveryWait;
-  private SessionManager manager;
 
   private ChiefSessionCreator(Builder b) {
-    this.scaffold = b.scaffold;
-    this.master = b.master;
-    this.config = b.config;
+    super(b);
     this.checkpointDir = b.checkpointDir;
     this.checkpointPath = b.checkpointPath;
-    this.recoveryWait = b.recoveryWait;
   }
 
   /** A chief creator for {@code graph} with a default Scaffold, in process, no checkpoints. */
@@ -43,23 +35,10 @@ public final class ChiefSessionCreator implements SessionCreator {
     return new Builder(scaffold);
   }
 
-  public Scaffold scaffold() {
-    return scaffold;
-  }
-
   @Override
-  public Graph graph() {
-    return scaffold.graph();
-  }
-
-  @Override
-  public synchronized NativeSession createSession() {
-    scaffold.finalizeScaffold();
-    if (manager == null) {
-      manager = SessionManager.forScaffold(scaffold, recoveryWait);
-    }
-    SessionManager.Restore restore =
-        new SessionManager.Restore().saver(scaffold.saver());
+  NativeSession createSession(SessionManager manager, String master, ConfigProto config) {
+    Scaffold scaffold = scaffold();
+    SessionManager.Restore restore = new SessionManager.Restore().saver(scaffold.saver());
     if (checkpointDir != null) {
       restore.checkpointDir(checkpointDir);
     }
@@ -75,54 +54,40 @@ public final class ChiefSessionCreator implements SessionCreator {
   }
 
   /** Builds a {@link ChiefSessionCreator}; the checkpoint directory and path exclude each other. */
-  public static final class Builder {
-    private final Scaffold scaffold;
-    private String master = "";
-    private ConfigProto config;
+  public static final class Builder extends ScaffoldSessionCreator.Builder<Builder> {
     private Path checkpointDir;
     private String checkpointPath;
-    private Duration recoveryWait = Duration.ofSeconds(30);
 
     private Builder(Scaffold scaffold) {
-      this.scaffold = scaffold;
-    }
-
-    /** {@code ""} (in process, the default) or {@code grpc://host:port}. */
-    public Builder master(String target) {
-      this.master = target;
-      return this;
-    }
-
-    public Builder config(ConfigProto sessionConfig) {
-      this.config = sessionConfig;
-      return this;
+      super(scaffold);
     }
 
     /** Restore from the newest good checkpoint of this directory, if any. */
     public Builder checkpointDir(Path dir) {
-      this.checkpointDir = dir;
+      this.checkpointDir = Objects.requireNonNull(dir, "checkpointDir");
       return this;
     }
 
     /** Restore exactly this checkpoint. */
     public Builder checkpointPath(String path) {
-      this.checkpointPath = path;
+      this.checkpointPath = Objects.requireNonNull(path, "checkpointPath");
       return this;
     }
 
-    public Builder recoveryWait(Duration wait) {
-      this.recoveryWait = wait;
-      return this;
-    }
-
+    /**
+     * @throws IllegalArgumentException naming the values if both a checkpoint directory and a
+     *     checkpoint path are set, or the recovery wait is negative
+     */
     public ChiefSessionCreator build() {
+      validate();
       if (checkpointDir != null && checkpointPath != null) {
         throw new IllegalArgumentException(
-            "Can not provide both checkpoint_dir ("
+            "checkpointDir ("
                 + checkpointDir
-                + ") and checkpoint_filename_with_path ("
+                + ") and checkpointPath ("
                 + checkpointPath
-                + ").");
+                + ") are both set: restore either the newest checkpoint of a directory or one"
+                + " checkpoint, so set only one of them");
       }
       return new ChiefSessionCreator(this);
     }

@@ -54,10 +54,12 @@ public class HookedSession extends WrappedSession {
     return costs.report();
   }
 
+  // Long (merge, run, hand out, free in one method) until issue 15 item 3 splits it into a run plan.
   @Override
   public RunResult run(SessionRunArgs callerArgs) {
     if (shouldStop()) {
-      throw new IllegalStateException("Run called even after should_stop requested.");
+      throw new IllegalStateException(
+          "cannot run: this session was asked to stop (by a hook); check shouldStop() before each run");
     }
     long start = System.nanoTime();
     int n = hooks.size();
@@ -109,7 +111,7 @@ public class HookedSession extends WrappedSession {
         }
         if (!conflicts.isEmpty()) {
           throw new IllegalStateException(
-              "Same tensor is fed by two hooks. Conflict(s): " + conflicts);
+              "Same tensor is fed by two hooks: " + conflicts + "; let one hook feed each tensor");
         }
         req.feeds()
             .forEach(
@@ -134,7 +136,7 @@ public class HookedSession extends WrappedSession {
       }
       if (!conflicts.isEmpty()) {
         throw new IllegalStateException(
-            "Same tensor is fed by a SessionRunHook and user. Conflict(s): " + conflicts);
+            "Same tensor is fed by a hook and by the caller: " + conflicts + "; drop one of the two feeds");
       }
     }
     feeds.putAll(hookFeeds);

@@ -29,6 +29,6 @@ public final class MonitoredSession extends AbstractMonitoredSession {
 
   /** A builder over an explicit session creator. */
   public static Builder<MonitoredSession> builder(SessionCreator creator) {
-    return new Builder<>(creator, MonitoredSession::new);
+    return new Builder<>(java.util.Objects.requireNonNull(creator, "creator"), MonitoredSession::new);
   }
 }

@@ -3,6 +3,7 @@ package dev.tfmon.session;
 import dev.tfmon.checkpoint.CheckpointDirLock;
 import dev.tfmon.hook.CheckpointSaverHook;
 import dev.tfmon.hook.CheckpointSaverListener;
+import dev.tfmon.hook.Frequency;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.StepCounterHook;
 import dev.tfmon.hook.SummarySaverHook;
@@ -34,9 +35,9 @@ import org.tensorflow.proto.ConfigProto;
  * saveSummariesSteps} (100) steps or {@code saveSummariesSecs}; with {@code checkpointDir} a
  * {@link CheckpointSaverHook} every {@code saveCheckpointSecs} (600) or {@code
  * saveCheckpointSteps}; then the user's hooks. A worker waits up to {@code maxWait} (7200 s) for
- * the chief and runs only the user's hooks. A frequency of zero or less disables its hook. Setting
- * both the seconds and the steps of one frequency is an error at {@link Builder#build()} (Python
- * fails later, in the timer). A chief with a {@code checkpointDir} holds a {@link
+ * the chief and runs only the user's hooks. A frequency of zero disables its hook. Setting both the
+ * seconds and the steps of one frequency, or a negative frequency (which Python silently takes as
+ * "never"), is an error at {@link Builder#build()}. A chief with a {@code checkpointDir} holds a {@link
  * CheckpointDirLock} on it until {@code close()} (beyond TF 1.x; {@code lockCheckpointDir(false)}
  * turns it off).
  */
@@ -47,31 +48,27 @@ public final class MonitoredTrainingSession {
     return new Builder(graph);
   }
 
-  /** Builds a {@link MonitoredSession}; every setting has TensorFlow's default. */
-  public static final class Builder {
+  /**
+   * Builds a {@link MonitoredSession}; every setting has TensorFlow's default. The hooks, grace
+   * period, recovery and hook-cost settings are those of every monitored session ({@link
+   * MonitoredSessionSettings}); the hooks added there are the user's, run after the default ones.
+   */
+  public static final class Builder extends MonitoredSessionSettings<Builder> {
     private final Graph graph;
     private String master = "";
     private boolean isChief = true;
     private Path checkpointDir;
     private Scaffold scaffold;
-    private final List<SessionRunHook> hooks = new ArrayList<>();
     private final List<SessionRunHook> chiefOnlyHooks = new ArrayList<>();
-    private Double saveCheckpointSecs;
-    private Long saveCheckpointSteps;
-    private Long saveSummariesSteps;
-    private Double saveSummariesSecs;
+    private Frequency checkpoints = Frequency.unset();
+    private Frequency summaries = Frequency.unset();
     private ConfigProto config;
-    private Duration stopGracePeriod = Duration.ofSeconds(120);
     private long logStepCountSteps = 100;
     private Duration maxWait = Duration.ofSeconds(7200);
     private Duration recoveryWait = Duration.ofSeconds(30);
     private Path summaryDir;
     private boolean saveGraphDef = true;
-    private RecoveryPolicy recoveryPolicy;
-    private RecoveryListener recoveryListener;
     private final List<CheckpointSaverListener> checkpointListeners = new ArrayList<>();
-    private Clock clock = Clock.systemUTC();
-    private Double hookCostWarningShare;
     private boolean writeBeforeFirstStep = true;
     private boolean lockCheckpointDir = true;
 
@@ -93,23 +90,13 @@ public final class MonitoredTrainingSession {
 
     /** Where to restore from and save checkpoints (and summaries, unless {@link #summaryDir}). */
     public Builder checkpointDir(Path dir) {
-      this.checkpointDir = dir;
+      this.checkpointDir = Objects.requireNonNull(dir, "checkpointDir");
       return this;
     }
 
     /** The scaffold shared by the session creator and the default hooks (default: a new one). */
     public Builder scaffold(Scaffold s) {
-      this.scaffold = s;
-      return this;
-    }
-
-    public Builder hook(SessionRunHook hook) {
-      hooks.add(Objects.requireNonNull(hook, "hook"));
-      return this;
-    }
-
-    public Builder hooks(List<? extends SessionRunHook> list) {
-      list.forEach(this::hook);
+      this.scaffold = Objects.requireNonNull(s, "scaffold");
       return this;
     }
 
@@ -124,42 +111,37 @@ public final class MonitoredTrainingSession {
       return this;
     }
 
-    /** Checkpoint every {@code secs} seconds (default 600 unless steps are set; 0 or less: never). */
+    /** Checkpoint every {@code secs} seconds (default 600 unless steps are set; 0: never). */
     public Builder saveCheckpointSecs(double secs) {
-      this.saveCheckpointSecs = secs;
+      checkpoints = checkpoints.withSecs(secs);
       return this;
     }
 
-    /** Checkpoint every {@code steps} global steps (0 or less: never). */
+    /** Checkpoint every {@code steps} global steps (0: never). */
     public Builder saveCheckpointSteps(long steps) {
-      this.saveCheckpointSteps = steps;
+      checkpoints = checkpoints.withSteps(steps);
       return this;
     }
 
-    /** Write summaries every {@code steps} global steps (default 100 unless secs are set). */
+    /** Write summaries every {@code steps} global steps (default 100 unless secs are set; 0: never). */
     public Builder saveSummariesSteps(long steps) {
-      this.saveSummariesSteps = steps;
+      summaries = summaries.withSteps(steps);
       return this;
     }
 
-    /** Write summaries every {@code secs} seconds. */
+    /** Write summaries every {@code secs} seconds (0: never). */
     public Builder saveSummariesSecs(double secs) {
-      this.saveSummariesSecs = secs;
+      summaries = summaries.withSecs(secs);
       return this;
     }
 
+    /** The session options (null, the default: TensorFlow's defaults). */
     public Builder config(ConfigProto sessionConfig) {
       this.config = sessionConfig;
       return this;
     }
 
-    /** How long {@code close()} waits for background threads (default 120 s). */
-    public Builder stopGracePeriod(Duration grace) {
-      this.stopGracePeriod = Objects.requireNonNull(grace, "stopGracePeriod");
-      return this;
-    }
-
-    /** Log and record steps/sec every {@code steps} steps (default 100; 0 or less: never). */
+    /** Log and record steps/sec every {@code steps} steps (default 100; 0: never). */
     public Builder logStepCountSteps(long steps) {
       this.logStepCountSteps = steps;
       return this;
@@ -177,16 +159,13 @@ public final class MonitoredTrainingSession {
      * shorter wait makes a recovering worker rejoin sooner.
      */
     public Builder recoveryWait(Duration wait) {
-      if (Objects.requireNonNull(wait, "recoveryWait").isNegative()) {
-        throw new IllegalArgumentException("expected a non-negative recoveryWait, but got " + wait);
-      }
-      this.recoveryWait = wait;
+      this.recoveryWait = Objects.requireNonNull(wait, "recoveryWait");
       return this;
     }
 
     /** Where summaries go (default: the checkpoint directory). */
     public Builder summaryDir(Path dir) {
-      this.summaryDir = dir;
+      this.summaryDir = Objects.requireNonNull(dir, "summaryDir");
       return this;
     }
 
@@ -196,36 +175,16 @@ public final class MonitoredTrainingSession {
       return this;
     }
 
-    /** Passed to {@link MonitoredSession.Builder#recoveryPolicy}. */
-    public Builder recoveryPolicy(RecoveryPolicy policy) {
-      this.recoveryPolicy = Objects.requireNonNull(policy, "recoveryPolicy");
-      return this;
-    }
-
     /** Told about every save of the default {@link CheckpointSaverHook} (e.g. to export metrics). */
     public Builder checkpointListener(CheckpointSaverListener listener) {
       checkpointListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
-    /** Passed to {@link MonitoredSession.Builder#recoveryListener}. */
-    public Builder recoveryListener(RecoveryListener listener) {
-      this.recoveryListener = Objects.requireNonNull(listener, "recoveryListener");
-      return this;
-    }
-
     /** The time source of the default hooks' second-based timers (default: the system clock). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
-      return this;
-    }
-
-    /**
-     * The share of step time (0 to 1, default 0.10) above which one of the caller's hooks is named
-     * in a warning at close; the default hooks are never named.
-     */
-    public Builder hookCostWarningShare(double share) {
-      this.hookCostWarningShare = share;
+      checkpoints = checkpoints.withClock(c);
+      summaries = summaries.withClock(c);
       return this;
     }
 
@@ -256,35 +215,14 @@ public final class MonitoredTrainingSession {
      * Validates the settings, creates the default hooks and builds the session (which runs every
      * hook's {@code begin}, then creates, initializes or restores the session).
      *
-     * @throws IllegalArgumentException if both seconds and steps are set for checkpoints or for
-     *     summaries, the scaffold belongs to another graph, or hookCostWarningShare is outside [0, 1]
+     * @throws IllegalArgumentException naming the setting and the value if both seconds and steps
+     *     are set for checkpoints or for summaries, a frequency or a wait is negative,
+     *     hookCostWarningShare is outside [0, 1], or the scaffold belongs to another graph
      * @throws CheckpointDirLock.HeldException if another run holds the checkpoint directory
      */
     public MonitoredSession build() {
-      if (saveCheckpointSecs != null && saveCheckpointSteps != null) {
-        throw new IllegalArgumentException(
-            "saveCheckpointSecs ("
-                + saveCheckpointSecs
-                + ") and saveCheckpointSteps ("
-                + saveCheckpointSteps
-                + ") are both set; set only one of them");
-      }
-      if (saveSummariesSecs != null && saveSummariesSteps != null) {
-        throw new IllegalArgumentException(
-            "saveSummariesSecs ("
-                + saveSummariesSecs
-                + ") and saveSummariesSteps ("
-                + saveSummariesSteps
-                + ") are both set; set only one of them");
-      }
-      if (hookCostWarningShare != null && !(hookCostWarningShare >= 0 && hookCostWarningShare <= 1)) {
-        throw new IllegalArgumentException(
-            "expected a hookCostWarningShare between 0 and 1, but got " + hookCostWarningShare);
-      }
+      validate();
       Scaffold sc = scaffold != null ? scaffold : Scaffold.of(graph);
-      if (sc.graph() != graph) {
-        throw new IllegalArgumentException("the scaffold belongs to another graph than the session's");
-      }
       SessionCreator creator;
       List<SessionRunHook> all = new ArrayList<>();
       List<SessionRunHook> defaults = List.of();
@@ -309,17 +247,8 @@ public final class MonitoredTrainingSession {
       }
       all.addAll(hooks);
       MonitoredSession.Builder<MonitoredSession> b =
-          MonitoredSession.builder(creator).hooks(all).stopGracePeriod(stopGracePeriod)
-              .exemptFromCostWarning(defaults);
-      if (hookCostWarningShare != null) {
-        b.hookCostWarningShare(hookCostWarningShare);
-      }
-      if (recoveryPolicy != null) {
-        b.recoveryPolicy(recoveryPolicy);
-      }
-      if (recoveryListener != null) {
-        b.recoveryListener(recoveryListener);
-      }
+          MonitoredSession.builder(creator).exemptFromCostWarning(defaults);
+      copyTo(b, all);
       if (isChief && checkpointDir != null && lockCheckpointDir) {
         // Held until the session closes; released at once if building it fails.
         b.closeWith(CheckpointDirLock.acquire(checkpointDir));
@@ -327,42 +256,51 @@ public final class MonitoredTrainingSession {
       return b.build();
     }
 
-    /** The chief's default hooks (MTS-5), in TensorFlow's order. */
+    @Override
+    void validate() {
+      super.validate();
+      checkpoints.checkAtMostOne("saveCheckpointSteps", "saveCheckpointSecs");
+      summaries.checkAtMostOne("saveSummariesSteps", "saveSummariesSecs");
+      SettingChecks.frequency("logStepCountSteps", logStepCountSteps);
+      SettingChecks.nonNegative("maxWait", maxWait);
+      SettingChecks.nonNegative("recoveryWait", recoveryWait);
+      if (scaffold != null && scaffold.graph() != graph) {
+        throw new IllegalArgumentException(
+            "the scaffold is for another graph than the session's: build it with Scaffold.of(graph)"
+                + " for the graph given to MonitoredTrainingSession.builder");
+      }
+    }
+
+    /** The chief's default hooks (MTS-5), in TensorFlow's order; a frequency of 0 turns one off. */
     private List<SessionRunHook> defaultHooks(Scaffold sc) {
       List<SessionRunHook> defaults = new ArrayList<>();
-      Path summaries = summaryDir != null ? summaryDir : checkpointDir;
-      if (summaries != null) {
+      Path summaryPath = summaryDir != null ? summaryDir : checkpointDir;
+      if (summaryPath != null) {
         if (logStepCountSteps > 0) {
           defaults.add(
-              StepCounterHook.builder().outputDir(summaries).everyNSteps(logStepCountSteps).clock(clock).build());
+              StepCounterHook.builder().outputDir(summaryPath).everyNSteps(logStepCountSteps)
+                  .clock(summaries.clock()).build());
         }
-        Long steps = saveSummariesSteps;
-        Double secs = saveSummariesSecs;
-        if (steps == null && secs == null) {
-          steps = 100L;
-        }
-        if (steps != null && steps > 0) {
-          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSteps(steps).outputDir(summaries).clock(clock).build());
-        } else if (secs != null && secs > 0) {
-          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSecs(secs).outputDir(summaries).clock(clock).build());
+        Frequency every = summaries.orEverySteps(100);
+        if (isOn(every)) {
+          defaults.add(
+              SummarySaverHook.builder().scaffold(sc).every(every).outputDir(summaryPath).build());
         }
       }
       if (checkpointDir != null) {
-        Long steps = saveCheckpointSteps;
-        Double secs = saveCheckpointSecs;
-        if (steps == null && secs == null) {
-          secs = 600.0;
-        }
-        CheckpointSaverHook.Builder ckpt =
-            CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef).clock(clock)
-                .listeners(checkpointListeners).writeBeforeFirstStep(writeBeforeFirstStep);
-        if (steps != null && steps > 0) {
-          defaults.add(ckpt.saveSteps(steps).build());
-        } else if (secs != null && secs > 0) {
-          defaults.add(ckpt.saveSecs(secs).build());
+        Frequency every = checkpoints.isSet() ? checkpoints : checkpoints.withSecs(600);
+        if (isOn(every)) {
+          defaults.add(
+              CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef)
+                  .every(every).listeners(checkpointListeners).writeBeforeFirstStep(writeBeforeFirstStep)
+                  .build());
         }
       }
       return defaults;
+    }
+
+    private static boolean isOn(Frequency f) {
+      return f.steps().orElse(0) > 0 || f.secs().orElse(0) > 0;
     }
   }
 }

@@ -3,9 +3,17 @@ package dev.tfmon.session;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.SessionRunArgs;
+import java.util.function.Function;
 import org.tensorflow.Graph;
 
-/** The bottom layer: a raw {@link NativeSession}, which never asks to stop. */
+/**
+ * The bottom layer: a raw {@link NativeSession}, which never asks to stop. Runs with and without
+ * hooks are the same run here.
+ *
+ * <pre>{@code
+ * SessionLayer bottom = new RawSessionLayer(NativeSession.open(graph));
+ * }</pre>
+ */
 public final class RawSessionLayer implements SessionLayer {
   private final NativeSession session;
 
@@ -26,6 +34,22 @@ public final class RawSessionLayer implements SessionLayer {
   @Override
   public RunResult run(SessionRunArgs args) {
     return args.applyTo(session.runner()).run();
+  }
+
+  @Override
+  public RunResult runWithoutHooks(SessionRunArgs args) {
+    return run(args);
+  }
+
+  @Override
+  public <R> R runStepFn(StepFn<R> stepFn, Function<SessionRunArgs, RunResult> runWithHooks) {
+    try {
+      return stepFn.apply(new StepContext(session, runWithHooks != null ? runWithHooks : this::run));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StepFunctionException(e);
+    }
   }
 
   @Override

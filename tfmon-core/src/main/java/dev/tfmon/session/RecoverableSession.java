@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ import org.tensorflow.types.TInt64;
  * <p>Each recovery is logged at WARN and reported to the {@link RecoveryListener}; the {@link
  * RecoveryPolicy} sets backoff and budget.
  */
-public class RecoverableSession extends WrappedSession {
+public class RecoverableSession extends WrappedSession implements RecoveryLayer {
   private static final Logger LOG = LoggerFactory.getLogger(RecoverableSession.class);
   private static final RunOptions STEP_READ_OPTIONS =
       RunOptions.newBuilder().setTimeoutInMs(10_000).build();
@@ -75,28 +76,38 @@ public class RecoverableSession extends WrappedSession {
   }
 
   /** How many recoveries happened so far. */
+  @Override
   public int recoveries() {
     return attempts;
   }
 
   @Override
   public RunResult run(SessionRunArgs args) {
-    while (true) {
-      SessionLayer current = ensureSession();
-      try {
-        return current.run(args);
-      } catch (TensorFlowStatusException e) {
-        recoverOrThrow(e, current);
-      }
-    }
+    return withRecovery(layer -> layer.run(args));
   }
 
-  /** Runs {@code args} on the raw session (no hooks), recovering like {@link #run}. */
+  /** Runs {@code args} without hooks (the hooked layer passes it by), recovering like {@link #run}. */
+  @Override
   public RunResult runWithoutHooks(SessionRunArgs args) {
+    return withRecovery(layer -> layer.runWithoutHooks(args));
+  }
+
+  /**
+   * Runs a step function; if a recoverable error escapes it, recovers and calls it again from the
+   * start, with the new raw session. The step's {@code runWithHooks} runs on the layers beneath
+   * without recovery of its own: the whole step is what is retried.
+   */
+  @Override
+  public <R> R runStepFn(StepFn<R> stepFn, Function<SessionRunArgs, RunResult> runWithHooks) {
+    return withRecovery(layer -> layer.runStepFn(stepFn, runWithHooks));
+  }
+
+  /** Calls {@code call} on the current layers, recreating them and calling again on recoverable errors. */
+  private <T> T withRecovery(Function<SessionLayer, T> call) {
     while (true) {
       SessionLayer current = ensureSession();
       try {
-        return args.applyTo(current.rawSession().runner()).run();
+        return call.apply(current);
       } catch (TensorFlowStatusException e) {
         recoverOrThrow(e, current);
       }
@@ -104,40 +115,43 @@ public class RecoverableSession extends WrappedSession {
   }
 
   /**
-   * Runs a step function; if a recoverable error escapes it, recovers and calls it again from the
-   * start, with the new raw session.
+   * True when the layers beneath ask to stop. A recoverable error reported while asking (by a
+   * background thread) recovers and answers false; any other error answers true, and is raised
+   * again when the session closes.
    */
-  public <R> R runStepFn(StepFn<R> stepFn) {
-    while (true) {
-      SessionLayer current = ensureSession();
-      try {
-        return stepFn.apply(new StepContext(current.rawSession(), current::run));
-      } catch (TensorFlowStatusException e) {
-        recoverOrThrow(e, current);
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new StepFunctionException(e);
-      }
-    }
-  }
-
   @Override
-  protected boolean checkStop() {
+  public boolean shouldStop() {
     SessionLayer current = inner();
     if (current == null) {
       return true;
     }
     try {
-      return current instanceof WrappedSession && ((WrappedSession) current).checkStop();
+      return current.shouldStop();
     } catch (TensorFlowStatusException e) {
-      if (!policy.codes().contains(e.code())) {
+      if (!policy.recovers(e)) {
         return true;
       }
       recoverOrThrow(e, current);
       return false;
     } catch (RuntimeException e) {
       return true;
+    }
+  }
+
+  /**
+   * Closes the layers beneath. An error whose status the policy recovers from (itself or its cause,
+   * as a background thread may have reported it wrapped) means they are gone anyway: it is logged
+   * and ignored.
+   */
+  @Override
+  public void close() {
+    try {
+      super.close();
+    } catch (RuntimeException e) {
+      if (policy.recoverableCause(e).isEmpty()) {
+        throw e;
+      }
+      LOG.warn("the session was lost while closing, ignored: {}", e.getMessage());
     }
   }
 
@@ -151,7 +165,7 @@ public class RecoverableSession extends WrappedSession {
   }
 
   private void recoverOrThrow(TensorFlowStatusException error, SessionLayer lost) {
-    if (!policy.codes().contains(error.code())) {
+    if (!policy.recovers(error)) {
       throw error;
     }
     long start = nanoClock.getAsLong();
@@ -196,7 +210,7 @@ public class RecoverableSession extends WrappedSession {
       try {
         return factory.get();
       } catch (TensorFlowStatusException e) {
-        if (!policy.codes().contains(e.code())) {
+        if (!policy.recovers(e)) {
           throw e;
         }
         LOG.warn("creating a session failed ({}): {}; retrying", e.code(), e.firstLine());
@@ -246,8 +260,8 @@ public class RecoverableSession extends WrappedSession {
     if (globalStepRead == null || layer == null) {
       return OptionalLong.empty();
     }
-    try (RunResult r =
-        layer.rawSession().runner().fetch(globalStepRead).options(STEP_READ_OPTIONS).run()) {
+    SessionRunArgs read = SessionRunArgs.builder().fetch(globalStepRead).options(STEP_READ_OPTIONS).build();
+    try (RunResult r = layer.runWithoutHooks(read)) {
       return OptionalLong.of(r.getLong(globalStepRead));
     } catch (RuntimeException e) {
       return OptionalLong.empty();

@@ -1,15 +1,20 @@
 package dev.tfmon.session;
 
 import dev.tfmon.errors.StatusCode;
+import dev.tfmon.errors.TensorFlowStatusException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * When and how a {@link MonitoredSession} recreates a lost session. TensorFlow 1.x recovers from
- * ABORTED and UNAVAILABLE forever, at once and silently; {@link #tf1()} (the default) keeps that,
- * except that each recovery is logged. A policy can add exponential backoff with a cap, and a
+ * When and how a {@link MonitoredSession} recreates a lost session, and the one definition of a
+ * recoverable error in tfmon ({@link #recovers}): {@link RecoverableSession} recovers from it,
+ * {@link CoordinatedSession} prefers it as the root cause of a failed run, and closing a lost
+ * session ignores it. TensorFlow 1.x recovers from its preemption errors ({@link
+ * StatusCode#isPreemption()}: ABORTED and UNAVAILABLE) forever, at once and silently; {@link
+ * #tf1()} (the default) keeps that, except that each recovery is logged. A policy can add exponential backoff with a cap, and a
  * budget: at most {@code maxRecoveries} within {@code window}; past it the last error is thrown,
  * every earlier cause attached as suppressed.
  *
@@ -75,6 +80,26 @@ public record RecoveryPolicy(
     return new Builder();
   }
 
+  /** True if {@code error} is a TensorFlow status exception whose code this policy recovers from. */
+  public boolean recovers(Throwable error) {
+    return error instanceof TensorFlowStatusException
+        && codes.contains(((TensorFlowStatusException) error).code());
+  }
+
+  /**
+   * The TensorFlow status behind {@code error} (the first {@link TensorFlowStatusException} in its
+   * cause chain, itself included) if this policy recovers from its code: a background thread may
+   * report a status wrapped in its own exception.
+   */
+  public Optional<TensorFlowStatusException> recoverableCause(Throwable error) {
+    for (Throwable c = error; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof TensorFlowStatusException) {
+        return recovers(c) ? Optional.of((TensorFlowStatusException) c) : Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The backoff before retry number {@code attempt} (1-based): initial × 2^(attempt-1), capped. */
   public Duration backoffFor(int attempt) {
     if (initialBackoff.isZero()) {
@@ -89,7 +114,7 @@ public record RecoveryPolicy(
 
   /** Builds a {@link RecoveryPolicy}; validated at {@link #build()}. */
   public static final class Builder {
-    private Set<StatusCode> codes = EnumSet.of(StatusCode.ABORTED, StatusCode.UNAVAILABLE);
+    private Set<StatusCode> codes = preemptionCodes();
     private Duration initialBackoff = Duration.ZERO;
     private Duration maxBackoff = Duration.ZERO;
     private int maxRecoveries = Integer.MAX_VALUE;
@@ -97,8 +122,19 @@ public record RecoveryPolicy(
 
     private Builder() {}
 
+    private static Set<StatusCode> preemptionCodes() {
+      Set<StatusCode> preemption = EnumSet.noneOf(StatusCode.class);
+      for (StatusCode c : StatusCode.values()) {
+        if (c.isPreemption()) {
+          preemption.add(c);
+        }
+      }
+      return preemption;
+    }
+
     /** The status codes that trigger a recovery (default ABORTED and UNAVAILABLE). */
     public Builder codes(Set<StatusCode> recoverable) {
+      Objects.requireNonNull(recoverable, "codes");
       this.codes = EnumSet.noneOf(StatusCode.class);
       this.codes.addAll(recoverable);
       return this;

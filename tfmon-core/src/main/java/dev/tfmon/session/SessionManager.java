@@ -64,9 +64,10 @@ public final class SessionManager {
   private SessionManager(Builder b) {
     if (b.readyForLocalInitOp != null && b.localInitOp == null) {
       throw new IllegalArgumentException(
-          "If you pass a ready_for_local_init_op you must also pass a local_init_op, ready_for_local_init_op ["
+          "readyForLocalInitOp ("
               + b.readyForLocalInitOp.op().name()
-              + "]");
+              + ") is set but localInitOp is not: that check only guards a local init op, so set"
+              + " localInitOp too, or neither");
     }
     this.graph = b.graph;
     this.localInitOp = b.localInitOp;
@@ -177,7 +178,8 @@ public final class SessionManager {
       if (!restored.ok()) {
         if (init.initOp == null && init.initFn == null && localInitOp == null) {
           throw new IllegalStateException(
-              "Model is not initialized and no init_op or init_fn or local_init_op was given");
+              "the model was not restored and nothing can initialize it: there is no init op, init"
+                  + " function or local init op (give the Scaffold one, or a checkpoint to restore)");
         }
         if (init.initOp != null) {
           Runner r = session.runner().addTarget(init.initOp);
@@ -193,24 +195,25 @@ public final class SessionManager {
       Optional<String> localInitFailure = tryRunLocalInitOp(session);
       if (localInitFailure.isPresent()) {
         throw new IllegalStateException(
-            "Init operations did not make model ready for local_init. Init op: "
+            "the model is not ready for its local init op after initializing it with init op "
                 + nameOf(init.initOp)
-                + ", init fn: "
+                + " and init function "
                 + init.initFn
-                + ", error: "
+                + ": "
                 + localInitFailure.get());
       }
       Optional<String> notReady = ready(readyOp, session);
       if (notReady.isPresent()) {
         throw new IllegalStateException(
-            "Init operations did not make model ready. Init op: "
+            "the model is not ready after initializing it with init op "
                 + nameOf(init.initOp)
-                + ", init fn: "
+                + ", init function "
                 + init.initFn
-                + ", local_init_op: "
+                + " and local init op "
                 + nameOf(localInitOp)
-                + ", error: "
-                + notReady.get());
+                + ": "
+                + notReady.get()
+                + " (the init ops must initialize everything the ready op checks)");
       }
       return session;
     } catch (RuntimeException e) {
@@ -232,16 +235,16 @@ public final class SessionManager {
         return new SessionAndStatus(session, false);
       }
       if (localInitFailure.isPresent()) {
-        LOG.info("Restored model cannot be ready because local_init_op did not run: {}",
+        LOG.info("the restored model is not ready: its local init op could not run: {}",
             localInitFailure.get());
         return new SessionAndStatus(session, false);
       }
       Optional<String> notReady = ready(readyOp, session);
       if (notReady.isPresent()) {
-        LOG.info("Restored model is not ready: {}", notReady.get());
+        LOG.info("the restored model is not ready: {}", notReady.get());
         return new SessionAndStatus(session, false);
       }
-      LOG.info("Restored model from checkpoint");
+      LOG.info("restored the model from a checkpoint");
       return new SessionAndStatus(session, true);
     } catch (RuntimeException e) {
       session.close();
@@ -254,7 +257,8 @@ public final class SessionManager {
    * recoveryWait}), for workers that wait for the chief.
    *
    * @param maxWait how long to wait at most; null waits forever
-   * @throws DeadlineExceededException "Session was not ready after waiting N secs."
+   * @throws DeadlineExceededException naming the wait and what was still not ready, once {@code
+   *     maxWait} has passed
    */
   public NativeSession waitForSession(String master, ConfigProto config, Duration maxWait) {
     long remaining = maxWait == null ? Long.MAX_VALUE : maxWait.toNanos();
@@ -282,13 +286,17 @@ public final class SessionManager {
         remaining = Math.max(0, maxWait.toNanos() - elapsed);
         if (remaining - waitNanos < 0) {
           throw new DeadlineExceededException(
-              "Session was not ready after waiting " + maxWait.toSeconds() + " secs.");
+              "the model was still not ready after waiting "
+                  + maxWait.toSeconds()
+                  + " s (maxWait) for the chief to initialize it: "
+                  + (notReadyForLocal.isPresent() ? notReadyForLocal.get() : notReady.orElse("unknown")));
         }
       }
       LOG.info(
-          "Waiting for model to be ready. Ready_for_local_init_op: {}, ready: {}",
-          notReadyForLocal.orElse("None"),
-          notReady.orElse("None"));
+          "the model is not ready yet, checking again in {}: ready for local init: {}, ready: {}",
+          recoveryWait,
+          notReadyForLocal.orElse("yes"),
+          notReady.orElse(notReadyForLocal.isPresent() ? "not checked" : "yes"));
       try {
         sleeper.sleep(recoveryWait);
       } catch (InterruptedException e) {
@@ -303,11 +311,12 @@ public final class SessionManager {
     try {
       if (restore.checkpointDir != null && restore.checkpointPath != null) {
         throw new IllegalArgumentException(
-            "Can not provide both checkpoint_dir ("
+            "checkpointDir ("
                 + restore.checkpointDir
-                + ") and checkpoint_filename_with_path ("
+                + ") and checkpointPath ("
                 + restore.checkpointPath
-                + ").");
+                + ") are both set: restore either the newest checkpoint of a directory or one"
+                + " checkpoint, so set only one of them");
       }
       if (restore.saver == null || (restore.checkpointDir == null && restore.checkpointPath == null)) {
         return new SessionAndStatus(session, false);
@@ -329,7 +338,7 @@ public final class SessionManager {
         if (!restore.waitForCheckpoint || waitedNanos >= restore.maxWait.toNanos()) {
           return new SessionAndStatus(session, false);
         }
-        LOG.info("Waiting for checkpoint to be available in {}", restore.checkpointDir);
+        LOG.info("no checkpoint in {} yet, checking again in {}", restore.checkpointDir, recoveryWait);
         sleeper.sleep(recoveryWait);
         waitedNanos += recoveryWait.toNanos();
       }
@@ -442,10 +451,7 @@ public final class SessionManager {
 
     /** How long to wait between readiness checks (default 30 s). */
     public Builder recoveryWait(Duration wait) {
-      if (wait.isNegative()) {
-        throw new IllegalArgumentException("expected a non-negative recovery wait, but got " + wait);
-      }
-      this.recoveryWait = wait;
+      this.recoveryWait = Objects.requireNonNull(wait, "recoveryWait");
       return this;
     }
 
@@ -461,12 +467,17 @@ public final class SessionManager {
 
     /** Time source and sleeper for the waits (tests pass fakes). */
     public Builder clock(LongSupplier nanos, Coordinator.Sleeper sleep) {
-      this.nanoClock = nanos;
-      this.sleeper = sleep;
+      this.nanoClock = Objects.requireNonNull(nanos, "nanos");
+      this.sleeper = Objects.requireNonNull(sleep, "sleep");
       return this;
     }
 
+    /**
+     * @throws IllegalArgumentException naming the value if the recovery wait is negative, or a
+     *     ready-for-local-init op is set without a local init op
+     */
     public SessionManager build() {
+      SettingChecks.nonNegative("recoveryWait", recoveryWait);
       return new SessionManager(this);
     }
   }

@@ -8,6 +8,6 @@ public final class StopRequestedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public StopRequestedException() {
-    super("step_fn has requested the iterations to stop.", null, false, false);
+    super("the step function requested a stop", null, false, false);
   }
 }

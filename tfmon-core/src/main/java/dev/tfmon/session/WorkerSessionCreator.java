@@ -3,27 +3,22 @@ package dev.tfmon.session;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.scaffold.Scaffold;
 import java.time.Duration;
-import org.tensorflow.Graph;
 import org.tensorflow.proto.ConfigProto;
 
 /**
  * Creates sessions for a non-chief worker: it never initializes nor restores, it waits (up to
  * {@code maxWait}, default 30 minutes) until the chief has made the model ready.
+ *
+ * <pre>{@code
+ * SessionCreator worker = WorkerSessionCreator.builder(scaffold).master(server.target()).build();
+ * }</pre>
  */
-public final class WorkerSessionCreator implements SessionCreator {
-  private final Scaffold scaffold;
-  private final String master;
-  private final ConfigProto config;
+public final class WorkerSessionCreator extends ScaffoldSessionCreator {
   private final Duration maxWait;
-  private final Duration recoveryWait;
-  private SessionManager manager;
 
   private WorkerSessionCreator(Builder b) {
-    this.scaffold = b.scaffold;
-    this.master = b.master;
-    this.config = b.config;
+    super(b);
     this.maxWait = b.maxWait;
-    this.recoveryWait = b.recoveryWait;
   }
 
   public static Builder builder(Scaffold scaffold) {
@@ -31,54 +26,30 @@ public final class WorkerSessionCreator implements SessionCreator {
   }
 
   @Override
-  public Graph graph() {
-    return scaffold.graph();
-  }
-
-  @Override
-  public synchronized NativeSession createSession() {
-    scaffold.finalizeScaffold();
-    if (manager == null) {
-      manager = SessionManager.forScaffold(scaffold, recoveryWait);
-    }
+  NativeSession createSession(SessionManager manager, String master, ConfigProto config) {
     return manager.waitForSession(master, config, maxWait);
   }
 
   /** Builds a {@link WorkerSessionCreator}. */
-  public static final class Builder {
-    private final Scaffold scaffold;
-    private String master = "";
-    private ConfigProto config;
+  public static final class Builder extends ScaffoldSessionCreator.Builder<Builder> {
     private Duration maxWait = Duration.ofSeconds(1800);
-    private Duration recoveryWait = Duration.ofSeconds(30);
 
     private Builder(Scaffold scaffold) {
-      this.scaffold = scaffold;
+      super(scaffold);
     }
 
-    public Builder master(String target) {
-      this.master = target;
-      return this;
-    }
-
-    public Builder config(ConfigProto sessionConfig) {
-      this.config = sessionConfig;
-      return this;
-    }
-
-    /** How long to wait for the chief at most (null: forever). */
+    /** How long to wait for the chief at most (null: forever; default 30 minutes). */
     public Builder maxWait(Duration max) {
       this.maxWait = max;
       return this;
     }
 
-    /** How often to check whether the model is ready (default 30 s). */
-    public Builder recoveryWait(Duration wait) {
-      this.recoveryWait = wait;
-      return this;
-    }
-
+    /** @throws IllegalArgumentException naming the value if a wait is negative */
     public WorkerSessionCreator build() {
+      validate();
+      if (maxWait != null) {
+        SettingChecks.nonNegative("maxWait", maxWait);
+      }
       return new WorkerSessionCreator(this);
     }
   }

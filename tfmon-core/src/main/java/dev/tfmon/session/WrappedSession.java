@@ -3,21 +3,24 @@ package dev.tfmon.session;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.SessionRunArgs;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Function;
 import org.tensorflow.Graph;
 
 /**
- * A layer that delegates to the layer beneath it. Subclasses add one concern each and may answer
- * "should stop" through {@link #checkStop()}.
+ * A layer that passes every call to the layer beneath it. Subclasses add one concern each and may
+ * answer "should stop" through {@link #checkStop()}.
  *
  * <p>{@link #shouldStop()} is true when this layer's own check says so, when the inner layer says
- * so, or once this layer is closed. {@link #close()} closes the inner layer once (an ABORTED or
- * UNAVAILABLE error while closing is logged and ignored: the session is gone either way).
+ * so, or once this layer is closed. {@link #close()} closes the inner layer once; an error while
+ * closing propagates (the recovery layer decides which ones it may ignore).
+ *
+ * <pre>{@code
+ * SessionLayer counting = new WrappedSession(inner) {
+ *   @Override public RunResult run(SessionRunArgs args) { runs++; return super.run(args); }
+ * };
+ * }</pre>
  */
 public class WrappedSession implements SessionLayer {
-  private static final Logger LOG = LoggerFactory.getLogger(WrappedSession.class);
-
   private final Graph graph;
   private final String target;
   private volatile SessionLayer inner;
@@ -81,6 +84,16 @@ public class WrappedSession implements SessionLayer {
   }
 
   @Override
+  public RunResult runWithoutHooks(SessionRunArgs args) {
+    return requireInner().runWithoutHooks(args);
+  }
+
+  @Override
+  public <R> R runStepFn(StepFn<R> stepFn, Function<SessionRunArgs, RunResult> runWithHooks) {
+    return requireInner().runStepFn(stepFn, runWithHooks != null ? runWithHooks : this::run);
+  }
+
+  @Override
   public NativeSession rawSession() {
     return requireInner().rawSession();
   }
@@ -98,11 +111,6 @@ public class WrappedSession implements SessionLayer {
     }
     try {
       current.close();
-    } catch (RuntimeException e) {
-      if (!Preemption.isPreemption(e)) {
-        throw e;
-      }
-      LOG.warn("session lost while closing, ignored: {}", e.getMessage());
     } finally {
       inner = null;
     }

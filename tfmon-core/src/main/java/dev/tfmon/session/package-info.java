@@ -6,9 +6,12 @@
  * dev.tfmon.scaffold.Scaffold}).
  *
  * <p>A monitored session is a stack of layers, one file each: {@link
- * dev.tfmon.session.RecoverableSession} (recreates a lost session), {@link
- * dev.tfmon.session.CoordinatedSession} (background threads), {@link
- * dev.tfmon.session.HookedSession} (hooks), {@link dev.tfmon.session.RawSessionLayer}.
+ * dev.tfmon.session.RecoverableSession} (recreates a lost session; a singular session has a
+ * pass-through layer there instead), {@link dev.tfmon.session.CoordinatedSession} (background
+ * threads), {@link dev.tfmon.session.HookedSession} (hooks), {@link
+ * dev.tfmon.session.RawSessionLayer}. Every call goes down through each of them ({@link
+ * dev.tfmon.session.SessionLayer}); {@link dev.tfmon.session.RecoveryPolicy} says what is
+ * recoverable.
  *
  * <pre>{@code
  * try (MonitoredSession session = MonitoredTrainingSession.builder(graph)

@@ -7,12 +7,10 @@ import dev.tfmon.errors.InvalidArgumentException;
 import dev.tfmon.errors.NotFoundException;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.testing.ManualClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,39 +27,6 @@ import org.tensorflow.types.TInt64;
 /** The Saver (scenarios SVT-*, spec section 13). */
 class SaverTest {
   @TempDir Path tmp;
-
-  /** A clock that only moves when told to. */
-  static final class FakeClock extends Clock {
-    private long millis;
-
-    FakeClock(long millis) {
-      this.millis = millis;
-    }
-
-    void set(long m) {
-      millis = m;
-    }
-
-    @Override
-    public long millis() {
-      return millis;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
 
   private long filesStartingWith(Path dir, String prefix) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
@@ -225,7 +190,7 @@ class SaverTest {
   void svt12_keepCheckpointEveryNHours() {
     // Scenario SVT-12.
     long t = 1_700_000_000_000L;
-    FakeClock clock = new FakeClock(t);
+    ManualClock clock = ManualClock.atMillis(t);
     try (Graph g = new Graph()) {
       try (TFloat32 v = TFloat32.vectorOf(10f)) {
         TestModels.variable(g, "v", v);
@@ -233,7 +198,7 @@ class SaverTest {
       Saver saver =
           Saver.builder(g).maxToKeep(2).keepCheckpointEveryNHours(0.7 / 3600).clock(clock).build();
       assertThat(saver.lastCheckpoints()).isEmpty();
-      clock.set(t + 1000);
+      clock.setMillis(t + 1000);
       try (NativeSession s = NativeSession.open(g)) {
         TestModels.initialize(s);
         String s1 = saver.save(s, tmp.resolve("s1").toString());
@@ -255,14 +220,14 @@ class SaverTest {
   @Test
   void stateFileHoldsPathsAndTimesAndRestartedSaverKeepsDeletingInOrder() throws IOException {
     String prefix = tmp.resolve("model.ckpt").toString();
-    FakeClock clock = new FakeClock(1_700_000_000_000L);
+    ManualClock clock = ManualClock.atMillis(1_700_000_000_000L);
     try (Graph g = new Graph()) {
       TestModels.scalar(g, "v", 1f);
       Saver saver = Saver.builder(g).maxToKeep(2).clock(clock).build();
       try (NativeSession s = NativeSession.open(g)) {
         TestModels.initialize(s);
         saver.save(s, prefix, 1);
-        clock.set(1_700_000_001_500L);
+        clock.setMillis(1_700_000_001_500L);
         saver.save(s, prefix, 2);
       }
     }

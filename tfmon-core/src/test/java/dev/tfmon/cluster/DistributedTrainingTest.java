@@ -30,7 +30,7 @@ class DistributedTrainingTest {
   static final Duration START = Duration.ofSeconds(60);
   static final Duration TRAIN = Duration.ofSeconds(90);
   static final String WAITING =
-      "[main] INFO dev.tfmon.session.SessionManager - Waiting for model to be ready";
+      "[main] INFO dev.tfmon.session.SessionManager - the model is not ready yet, checking again in";
 
   @TempDir Path modelDir;
 
@@ -98,7 +98,7 @@ class DistributedTrainingTest {
       assertThat(number(workerDone, "step")).isGreaterThanOrEqualTo(400);
       assertThat(decimal(chiefDone, "loss")).isLessThan(decimal(chiefDone, "first_loss") / 10);
       assertThat(String.join("\n", worker.transcript()))
-          .contains("Waiting for model to be ready")
+          .contains("the model is not ready yet, checking again in")
           .doesNotContain("SAVED");
       assertThat(Files.exists(modelDir.resolve("checkpoint"))).isTrue();
       List<Path> events = EventFileReader.eventFiles(modelDir);
@@ -138,14 +138,16 @@ class DistributedTrainingTest {
       String failed = worker.awaitLine("FAILED ", TRAIN);
       assertThat(failed)
           .isEqualTo(
-              "FAILED DeadlineExceededException: DEADLINE_EXCEEDED: Session was not ready after"
-                  + " waiting 2 secs.");
+              "FAILED DeadlineExceededException: DEADLINE_EXCEEDED: the model was still not ready after"
+                  + " waiting 2 s (maxWait) for the chief to initialize it: Variables not initialized:"
+                  + " global_step, w, b");
       assertThat(worker.transcript())
           .anyMatch(
               l ->
                   l.startsWith(
                       WAITING
-                          + ". Ready_for_local_init_op: Variables not initialized: global_step, w, b"));
+                          + " PT0.2S: ready for local init: Variables not initialized: global_step, w, b,"
+                          + " ready: not checked"));
     }
   }
 }

@@ -190,9 +190,13 @@ class CoordinatorTest {
     try {
       immortal.start();
       coord.requestStop();
+      // issue 15 item 9: the message in our own words (TF's is carried over no more)
       assertThatThrownBy(() -> coord.join(List.of(immortal), Duration.ofSeconds(1), false))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessage("Coordinator stopped with threads still running: immortal-worker");
+          .hasMessage(
+              "threads still alive after the stop grace period of PT1S: immortal-worker (they do not"
+                  + " check shouldStop(), or are blocked; give them a longer grace period or join with"
+                  + " ignoreLiveThreads)");
       assertThat(coord.joined()).isTrue();
     } finally {
       release.countDown();

@@ -9,8 +9,10 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -218,19 +220,15 @@ class QueueRunnerTest {
   }
 
   private static void awaitQueueSize(NativeSession s, QueueSize size, int expected) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS);
-    int current;
-    do {
-      try (RunResult r = s.runner().fetch(size).run()) {
-        current = ((TInt32) r.get(0)).getInt();
-      }
-      if (current == expected) {
-        return;
-      }
-      Thread.onSpinWait();
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("queue size stayed " + current + ", expected " + expected);
+    Await.until("queue size " + expected, Duration.ofMillis(DEADLINE_MILLIS), () -> queueSize(s, size), n -> n == expected);
   }
+
+  private static int queueSize(NativeSession s, QueueSize size) {
+    try (RunResult r = s.runner().fetch(size).run()) {
+      return ((TInt32) r.get(0)).getInt();
+    }
+  }
+
 
   @Test // QRT-08
   void qrt08_threadsAreTrackedPerSession() {
@@ -475,15 +473,23 @@ class QueueRunnerTest {
       FifoQueue queue = floatQueue(tf, "fifo_queue", 10);
       assertThatThrownBy(() -> QueueRunner.builder(queue).build())
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("Must provide queue and enqueue ops")
-          .hasMessageContaining("fifo_queue");
-      assertThatThrownBy(
-              () -> QueueRunner.builder(queue).queueClosedExceptionTypes(Set.of(StatusCode.OK)))
+          .hasMessage("the queue runner of queue 'fifo_queue' has no enqueue op: add at least one");
+      QueueEnqueue enqueue = tf.io.queueEnqueue(queue, List.of(tf.constant(1.0f)));
+      // issue 15 item 8: the setter keeps the value, build() refuses it
+      QueueRunner.Builder okCode = QueueRunner.builder(queue).addEnqueueOp(enqueue).queueClosedExceptionTypes(Set.of(StatusCode.OK));
+      assertThatThrownBy(okCode::build)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("[OK]");
+          .hasMessage("expected a non-empty set of error codes as queue-closed exception types, but got [OK]");
       assertThatThrownBy(() -> new QueueRunner("fifo_queue", List.of(), null, null))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("Must provide queue and enqueue ops");
+          .hasMessage("the queue runner of queue 'fifo_queue' has no enqueue op: add at least one");
+      try (Graph other = new Graph()) {
+        var foreign = Ops.create(other).withName("elsewhere").noOp();
+        QueueRunner.Builder mixed = QueueRunner.builder(queue).addEnqueueOp(foreign);
+        assertThatThrownBy(mixed::build)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("the ops of a queue runner must be in the queue's graph, but 'elsewhere' is in another");
+      }
     }
   }
 
@@ -502,9 +508,9 @@ class QueueRunnerTest {
               List.of(enqueue.op()),
               null,
               null,
-              Set.of(StatusCode.OUT_OF_RANGE, StatusCode.CANCELLED));
+              new LinkedHashSet<>(List.of(StatusCode.OUT_OF_RANGE, StatusCode.CANCELLED)));
       assertThat(qr.toProto().getQueueClosedExceptionTypesList())
-          .containsExactly(Code.CANCELLED, Code.OUT_OF_RANGE);
+          .containsExactly(Code.OUT_OF_RANGE, Code.CANCELLED);
       try (NativeSession s = NativeSession.open(g)) {
         s.runner().addTarget(closeNow).run().close();
         List<Thread> threads = track(qr.createThreads(s, null, true, true));
@@ -541,6 +547,37 @@ class QueueRunnerTest {
             .isInstanceOf(OutOfRangeException.class)
             .hasMessageContaining("closed");
       }
+    }
+  }
+
+  // issue 11 item 19: the queue-closed codes keep the caller's order through the builder, the
+  // constructor and a proto round trip (an EnumSet used to sort them by code).
+  @Test
+  void queueClosedCodesKeepTheCallersOrder() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      FifoQueue queue = floatQueue(tf, "fifo_queue", 10);
+      QueueEnqueue enqueue = tf.io.queueEnqueue(queue, List.of(tf.constant(1.0f)));
+      QueueRunner built =
+          QueueRunner.builder(queue)
+              .addEnqueueOp(enqueue)
+              .queueClosedExceptionTypes(StatusCode.OUT_OF_RANGE, StatusCode.CANCELLED, StatusCode.ABORTED)
+              .build();
+      assertThat(built.queueClosedExceptionTypes())
+          .containsExactly(StatusCode.OUT_OF_RANGE, StatusCode.CANCELLED, StatusCode.ABORTED);
+      assertThat(built.toProto().getQueueClosedExceptionTypesList())
+          .containsExactly(Code.OUT_OF_RANGE, Code.CANCELLED, Code.ABORTED);
+      QueueRunner back = QueueRunner.fromProto(g, built.toProto(), "");
+      assertThat(back.queueClosedExceptionTypes())
+          .containsExactly(StatusCode.OUT_OF_RANGE, StatusCode.CANCELLED, StatusCode.ABORTED);
+      assertThat(back.toProto()).isEqualTo(built.toProto());
+
+      Set<StatusCode> given = new LinkedHashSet<>(List.of(StatusCode.UNAVAILABLE, StatusCode.OUT_OF_RANGE));
+      QueueRunner fromSet = QueueRunner.builder(queue).addEnqueueOp(enqueue).queueClosedExceptionTypes(given).build();
+      assertThat(fromSet.queueClosedExceptionTypes()).containsExactly(StatusCode.UNAVAILABLE, StatusCode.OUT_OF_RANGE);
+      QueueRunner constructed = new QueueRunner("fifo_queue", List.of(enqueue.op()), null, null, given);
+      assertThat(constructed.toProto().getQueueClosedExceptionTypesList())
+          .containsExactly(Code.UNAVAILABLE, Code.OUT_OF_RANGE);
     }
   }
 }

@@ -14,11 +14,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,33 +23,9 @@ import org.tensorflow.Tensor;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TInt64;
 
-/** Shared fixtures of the hook tests: a manual clock, log capture, and the BHT model. */
+/** Shared fixtures of the hook tests: log capture and the BHT model. */
 final class HookTesting {
   private HookTesting() {}
-
-  /** A clock that moves only when told to. */
-  static final class ManualClock extends Clock {
-    private volatile Instant now = Instant.ofEpochSecond(1_000_000);
-
-    void advance(double seconds) {
-      now = now.plus(Duration.ofNanos(Math.round(seconds * 1e9)));
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 
   /**
    * Captures what slf4j-simple (the test binding, which resolves System.err at each call) logs while

@@ -136,15 +136,20 @@ class MoreHooksTest {
       assertThat(ok.shouldStop()).isFalse();
 
       HookedSession failing = new HookedSession(new RawSessionLayer(s), List.of(new NanTensorHook(nan)));
+      // issue 15 item 9: the message in our own words (TF's is carried over no more)
       assertThatThrownBy(() -> failing.run(SessionRunArgs.builder().build()))
           .isExactlyInstanceOf(NanLossDuringTrainingException.class)
-          .hasMessage("NaN loss during training.");
-      assertThat(log.linesWith("Model diverged with loss = NaN.")).singleElement().asString().contains("ERROR");
+          .hasMessage(
+              "the loss became NaN during training: the model diverged (a lower learning rate, or"
+                  + " clipping gradients, may help)");
+      assertThat(log.linesWith("is NaN: the model diverged; failing the run")).singleElement().asString()
+          .contains("ERROR").contains("the loss nan:0");
 
       HookedSession stopping = new HookedSession(new RawSessionLayer(s), List.of(new NanTensorHook(nan, false)));
       stopping.run(SessionRunArgs.builder().build()).close();
       assertThat(stopping.shouldStop()).isTrue();
-      assertThat(log.linesWith("Model diverged with loss = NaN.")).singleElement().asString().contains("WARN");
+      assertThat(log.linesWith("is NaN: the model diverged; stopping the training")).singleElement().asString()
+          .contains("WARN");
     }
   }
 
@@ -152,6 +157,31 @@ class MoreHooksTest {
   void intFinalOpsCopyIsHeapValue() {
     try (TInt32 t = TInt32.vectorOf(7, 8)) {
       assertThat(FinalOpsHook.heapCopy(t)).isEqualTo(NdArrays.vectorOf(7, 8));
+    }
+  }
+
+  // issue 11 item 20: a final op that reads an exhausted input fails with OUT_OF_RANGE, and the
+  // warning says why in our words: the final ops probably depend on the input that ran out.
+  @Test
+  void finalOpsOnAnExhaustedInputSayWhy() {
+    try (Graph g = new Graph();
+        HookTesting.LogCapture log = new HookTesting.LogCapture()) {
+      Ops tf = Ops.create(g);
+      var queue = tf.withName("input").io.fifoQueue(List.of(TFloat32.class));
+      var close = tf.io.queueClose(queue);
+      var next = tf.withName("next_batch").io.queueDequeue(queue, List.of(TFloat32.class));
+      FinalOpsHook hook = new FinalOpsHook(next.components().get(0));
+      try (NativeSession s = NativeSession.open(g)) {
+        s.runner().addTarget(close).run().close();
+        assertThatThrownBy(() -> hook.end(s)).isInstanceOf(dev.tfmon.errors.OutOfRangeException.class);
+      }
+      assertThat(hook.finalOpsValues()).isNull();
+      assertThat(log.linesWith("could not be evaluated"))
+          .singleElement()
+          .asString()
+          .contains("WARN")
+          .contains("the final ops [next_batch:0]")
+          .contains("They probably read from the input source that ended the loop, which is now exhausted");
     }
   }
 }

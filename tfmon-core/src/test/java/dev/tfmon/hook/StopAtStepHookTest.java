@@ -15,12 +15,13 @@ class StopAtStepHookTest {
   // BHT-06
   @Test
   void bht06_raiseInBothLastStepAndNumSteps() {
+    // issue 15 item 9: the message in our own words (TF's is carried over no more)
     assertThatThrownBy(() -> StopAtStepHook.of(10L, 20L))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("Only one of num_steps (10) or last_step (20) can be specified.");
+        .hasMessage("numSteps (10) and lastStep (20) are both given: give only one");
     assertThatThrownBy(() -> StopAtStepHook.of(null, null))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("One of num_steps or last_step must be specified.");
+        .hasMessage("neither numSteps nor lastStep is given: say when to stop with one of them");
   }
 
   // BHT-07
@@ -72,7 +73,9 @@ class StopAtStepHookTest {
     try (Graph g = new Graph()) {
       assertThatThrownBy(() -> StopAtStepHook.numSteps(1).begin(new BeginContext(g)))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("Global step should be created to use StopAtStepHook.");
+          .hasMessage(
+              "StopAtStepHook needs a global step, but the graph has none: create it with"
+                  + " GlobalStep.getOrCreate(graph) before building the session");
     }
   }
 }

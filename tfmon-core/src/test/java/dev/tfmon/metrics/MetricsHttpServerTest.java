@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.testing.FreePorts;
+import dev.tfmon.testing.Await;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -51,10 +52,10 @@ class MetricsHttpServerTest {
         Future<Training.Outcome> run = training.start(g, model, metrics, List.of(metrics), 2_000_000);
 
         Map<String, Double> first =
-            Training.await("a scrape at step 20", DEADLINE, () -> scrape(uri), m -> m.getOrDefault("tfmon_global_step{run=\"http-run\"}", -1.0) >= 20);
+            Await.until("a scrape at step 20", DEADLINE, () -> scrape(uri), m -> m.getOrDefault("tfmon_global_step{run=\"http-run\"}", -1.0) >= 20);
         metrics.saveCheckpointNow();
         Map<String, Double> second =
-            Training.await(
+            Await.until(
                 "a scrape after a checkpoint",
                 DEADLINE,
                 () -> scrape(uri),

@@ -10,12 +10,10 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.tensorflow.Graph;
 import org.tensorflow.types.TInt64;
 
-/** Runs a real training loop on its own named thread, and waits on conditions with deadlines. */
+/** Runs a real training loop on its own named thread. */
 final class Training implements AutoCloseable {
   /** What a finished loop reports: iterations of the loop and the global step after it. */
   record Outcome(long loopSteps, long finalStep) {}
@@ -74,29 +72,5 @@ final class Training implements AutoCloseable {
     if (!thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
       throw new AssertionError("the training thread did not end within 60 s of the abort");
     }
-  }
-
-  /** Polls {@code condition} until true or the deadline; fails naming {@code what}. */
-  static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what, e);
-      }
-    }
-  }
-
-  /** Polls {@code value} until {@code accept} holds and returns that value. */
-  static <T> T await(String what, Duration timeout, Supplier<T> value, java.util.function.Predicate<T> accept) {
-    @SuppressWarnings("unchecked")
-    T[] seen = (T[]) new Object[1];
-    await(what, timeout, () -> accept.test(seen[0] = value.get()));
-    return seen[0];
   }
 }

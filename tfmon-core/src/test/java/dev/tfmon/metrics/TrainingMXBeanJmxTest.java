@@ -7,6 +7,7 @@ import dev.tfmon.checkpoint.CheckpointReader;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.testing.FreePorts;
+import dev.tfmon.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -117,11 +118,11 @@ class TrainingMXBeanJmxTest {
 
       try (JMXConnector connector = JMXConnectorFactory.connect(url)) {
         MBeanServerConnection connection = connector.getMBeanServerConnection();
-        Training.await("the MXBean to be registered", DEADLINE, () -> isRegistered(connection, name));
+        Await.until("the MXBean to be registered", DEADLINE, () -> isRegistered(connection, name));
         TrainingMXBean bean = JMX.newMXBeanProxy(connection, name, TrainingMXBean.class);
 
-        long first = Training.await("step 20", DEADLINE, bean::getGlobalStep, s -> s >= 20);
-        long later = Training.await("the step to advance", DEADLINE, bean::getGlobalStep, s -> s > first);
+        long first = Await.until("step 20", DEADLINE, bean::getGlobalStep, s -> s >= 20);
+        long later = Await.until("the step to advance", DEADLINE, bean::getGlobalStep, s -> s > first);
         assertThat(later).isGreaterThan(first);
         assertThat(bean.getRunName()).isEqualTo("jmx-stop");
         assertThat(bean.getStepsCompleted()).isGreaterThanOrEqualTo(20);
@@ -171,14 +172,14 @@ class TrainingMXBeanJmxTest {
 
       try (JMXConnector connector = JMXConnectorFactory.connect(url)) {
         MBeanServerConnection connection = connector.getMBeanServerConnection();
-        Training.await("the MXBean to be registered", DEADLINE, () -> isRegistered(connection, name));
+        Await.until("the MXBean to be registered", DEADLINE, () -> isRegistered(connection, name));
         TrainingMXBean bean = JMX.newMXBeanProxy(connection, name, TrainingMXBean.class);
-        long before = Training.await("step 10", DEADLINE, bean::getGlobalStep, s -> s >= 10);
+        long before = Await.until("step 10", DEADLINE, bean::getGlobalStep, s -> s >= 10);
         assertThat(Checkpoints.latestCheckpoint(dir)).isEmpty();
 
         connection.invoke(name, "saveCheckpointNow", null, null);
         String saved =
-            Training.await("a checkpoint", DEADLINE, () -> Checkpoints.latestCheckpoint(dir), Optional::isPresent).get();
+            Await.until("a checkpoint", DEADLINE, () -> Checkpoints.latestCheckpoint(dir), Optional::isPresent).get();
         long savedStep = Long.parseLong(saved.substring(saved.lastIndexOf('-') + 1));
         long after = bean.getGlobalStep();
 
@@ -187,7 +188,7 @@ class TrainingMXBeanJmxTest {
         assertThat(savedStep).isGreaterThan(before).isLessThanOrEqualTo(after + 1);
         assertThat(globalStepIn(saved)).isEqualTo(savedStep);
         // The state file is written inside the save; the stats are updated right after it.
-        Training.await("the stats to record the save", DEADLINE, bean::getLastCheckpointStep, s -> s == savedStep);
+        Await.until("the stats to record the save", DEADLINE, bean::getLastCheckpointStep, s -> s == savedStep);
         assertThat(bean.getCheckpointSaveDurationMillis()).isPositive();
         assertThat(bean.getCheckpointAgeSeconds()).isGreaterThanOrEqualTo(0);
 
@@ -208,7 +209,7 @@ class TrainingMXBeanJmxTest {
       Future<Training.Outcome> run = training.start(g, model, metrics, List.of(metrics), SAFETY_STEPS);
       try (JMXConnector connector = JMXConnectorFactory.connect(url)) {
         MBeanServerConnection connection = connector.getMBeanServerConnection();
-        Training.await("the MXBean to be registered", DEADLINE, () -> isRegistered(connection, name));
+        Await.until("the MXBean to be registered", DEADLINE, () -> isRegistered(connection, name));
         TrainingMXBean bean = JMX.newMXBeanProxy(connection, name, TrainingMXBean.class);
         assertThatThrownBy(bean::saveCheckpointNow)
             .isInstanceOf(IllegalStateException.class)

@@ -9,6 +9,7 @@ import dev.tfmon.errors.UnavailableException;
 import dev.tfmon.testing.ChildJvm;
 import dev.tfmon.testing.ClusterTaskMain;
 import dev.tfmon.testing.FreePorts;
+import dev.tfmon.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -103,17 +104,20 @@ class ClusterStatusCodesTest {
   /** Runs until a failure that is not UNAVAILABLE (the restarted ps may need a moment). */
   private static TensorFlowStatusException firstFailureOtherThanUnavailable(
       NativeSession session, Identity<TFloat32> read) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        readValue(session, read);
-        throw new AssertionError("a run succeeded on a session whose ps task was restarted");
-      } catch (UnavailableException stillReconnecting) {
-        Thread.onSpinWait();
-      } catch (TensorFlowStatusException e) {
-        return e;
-      }
-    }
-    throw new AssertionError("the restarted ps stayed UNAVAILABLE for 90 s");
+    return Await.until(
+        "a failure other than UNAVAILABLE from the restarted ps",
+        Duration.ofSeconds(90),
+        () -> failureOf(session, read),
+        e -> !(e instanceof UnavailableException));
   }
+
+  private static TensorFlowStatusException failureOf(NativeSession session, Identity<TFloat32> read) {
+    try {
+      readValue(session, read);
+    } catch (TensorFlowStatusException e) {
+      return e;
+    }
+    throw new AssertionError("a run succeeded on a session whose ps task was restarted");
+  }
+
 }

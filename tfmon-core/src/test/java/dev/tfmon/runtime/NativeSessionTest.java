@@ -10,7 +10,9 @@ import dev.tfmon.errors.NotFoundException;
 import dev.tfmon.errors.OutOfRangeException;
 import dev.tfmon.errors.StatusCode;
 import dev.tfmon.errors.TensorFlowStatusException;
+import dev.tfmon.testing.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -217,11 +219,7 @@ class NativeSessionTest {
       try {
         Future<?> blocked =
             pool.submit(() -> s.runner().fetch(deq.components().get(0)).options(timeout).run());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (s.runsInFlight() == 0) {
-          assertThat(System.nanoTime()).as("the dequeue run never started").isLessThan(deadline);
-          Thread.onSpinWait();
-        }
+        Await.until("the dequeue run to start", Duration.ofSeconds(10), () -> s.runsInFlight() > 0);
         s.close();
         // Had close() not waited, TensorFlow would have cancelled the blocked run (CANCELLED);
         // waiting lets it end by its own deadline.

@@ -114,7 +114,8 @@ class HookedSessionTest {
         assertThat(hooked.shouldStop()).isTrue();
         assertThatThrownBy(() -> hooked.run(SessionRunArgs.builder().fetch(byName).build()))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessage("Run called even after should_stop requested.");
+            // issue 15 item 9: our own words (TF's message is carried over no more)
+            .hasMessage("cannot run: this session was asked to stop (by a hook); check shouldStop() before each run");
       }
     }
   }
@@ -199,14 +200,15 @@ class HookedSessionTest {
         h1.request = SessionRunArgs.builder().feed(a, five).build();
         h2.request = SessionRunArgs.builder().feed(a, ten).build();
         HookedSession hooked = new HookedSession(new RawSessionLayer(raw), List.of(h1, h2));
+        // issue 15 item 9: the message in our own words (TF's is carried over no more)
         assertThatThrownBy(() -> hooked.run(SessionRunArgs.fetch(add)))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessage("Same tensor is fed by two hooks. Conflict(s): [a:0]");
+            .hasMessage("Same tensor is fed by two hooks: [a:0]; let one hook feed each tensor");
 
         h2.request = null;
         assertThatThrownBy(() -> hooked.run(SessionRunArgs.builder().fetch(add).feed(a, ten).build()))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessage("Same tensor is fed by a SessionRunHook and user. Conflict(s): [a:0]");
+            .hasMessage("Same tensor is fed by a hook and by the caller: [a:0]; drop one of the two feeds");
       }
     }
   }

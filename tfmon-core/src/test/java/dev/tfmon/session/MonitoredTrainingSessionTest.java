@@ -13,15 +13,12 @@ import dev.tfmon.hook.StopAtStepHook;
 import dev.tfmon.hook.SummarySaverHook;
 import dev.tfmon.summary.EventFileReader;
 import dev.tfmon.summary.SummaryWriterCache;
+import dev.tfmon.testing.ManualClock;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -44,30 +41,6 @@ class MonitoredTrainingSessionTest {
   @AfterEach
   void closeWriters() {
     SummaryWriterCache.clear();
-  }
-
-  /** A clock that moves only when told to. */
-  static final class ManualClock extends Clock {
-    private volatile Instant now = Instant.ofEpochSecond(1_000_000);
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 
   // MST-011

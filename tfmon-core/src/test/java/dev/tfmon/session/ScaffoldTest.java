@@ -149,8 +149,9 @@ class ScaffoldTest {
       c.add(dev.tfmon.graph.CollectionKeys.INIT_OP, tf.withName("b").noOp().op());
       assertThatThrownBy(() -> Scaffold.of(g).finalizeScaffold())
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("More than one item in collection 'init_op' (2 items)")
-          .hasMessageContaining("init_op");
+          .hasMessage(
+              "the Scaffold cannot choose its initOp: collection 'init_op' holds 2 items; give the one"
+                  + " to use to Scaffold.builder(graph).initOp(...)");
     }
   }
 
@@ -170,6 +171,38 @@ class ScaffoldTest {
           assertThat(((TString) r.get(0)).getObject(0)).isEqualTo("b");
         }
       }
+    }
+  }
+
+  // issue 11 item 17: a default Scaffold on a graph an earlier Scaffold finalized, with no summary
+  // in it, builds fine: the default summary op is "none", so nothing has to be added.
+  @Test
+  void aSecondDefaultScaffoldOnAFinalizedGraphWithoutSummariesBuilds() {
+    try (Graph g = new Graph()) {
+      Ops.create(g).withName("v").variable(Ops.create(g).constant(1f));
+      Scaffold first = Scaffold.of(g).finalizeScaffold();
+      assertThat(GraphFinalization.isFinalized(g)).isTrue();
+      Scaffold second = Scaffold.of(g).finalizeScaffold();
+      assertThat(second.summaryOp()).isNull();
+      assertThat(second.initOp()).isEqualTo(first.initOp());
+      assertThat(second.readyOp()).isEqualTo(first.readyOp());
+      assertThat(second.localInitOp()).isEqualTo(first.localInitOp());
+      assertThat(second.saver()).isNotNull();
+      GraphFinalization.unfinalize(g);
+    }
+  }
+
+  // issue 11 item 17: where a default op would really be created, a finalized graph still refuses.
+  @Test
+  void aDefaultThatMustBeCreatedOnAFinalizedGraphIsStillRefused() {
+    try (Graph g = new Graph()) {
+      Ops.create(g).withName("v").variable(Ops.create(g).constant(1f));
+      GraphFinalization.finalizeGraph(g);
+      assertThatThrownBy(() -> Scaffold.of(g).finalizeScaffold())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith(
+              "Graph is finalized and cannot be modified: cannot add the Scaffold's default initOp");
+      GraphFinalization.unfinalize(g);
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfmon.hook.Hooks;
 import dev.tfmon.session.Fixtures.Stepping;
+import dev.tfmon.testing.Await;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
@@ -21,11 +22,11 @@ class SessionResourcesTest {
       for (int i = 0; i < 1000; i++) {
         runOnce(g, st);
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (Thread.activeCount() > before && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      assertThat(Thread.activeCount()).isLessThanOrEqualTo(before);
+      Await.until(
+          "the sessions' threads to end (" + before + " threads before)",
+          Duration.ofSeconds(20),
+          Thread::activeCount,
+          n -> n <= before);
     }
   }
 

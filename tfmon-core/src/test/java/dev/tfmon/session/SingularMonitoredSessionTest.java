@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfmon.errors.OutOfRangeException;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.scaffold.Scaffold;
 import dev.tfmon.session.Fixtures.FakeHook;
 import dev.tfmon.session.Fixtures.RaiseOnceAtCountN;
 import dev.tfmon.session.Fixtures.Stepping;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
@@ -96,6 +99,46 @@ class SingularMonitoredSessionTest {
         assertThat(raw.graph()).isSameAs(g);
         assertThat(longOf(raw.runner().fetch(st.value()).run())).isZero();
       }
+    }
+  }
+
+  // issue 11 item 21: TF 1.x returns None after close; here asking is an error that says so.
+  @Test
+  void rawSessionAfterCloseIsAnErrorThatSaysWhy() {
+    try (Graph g = new Graph()) {
+      Stepping.build(g);
+      SingularMonitoredSession s = SingularMonitoredSession.builder(g).build();
+      NativeSession raw = s.rawSession();
+      s.close();
+      assertThat(s.isClosed()).isTrue();
+      assertThatThrownBy(s::rawSession)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(
+              "this SingularMonitoredSession is closed, and its raw session was closed with it: take the"
+                  + " raw session before close()");
+      assertThatThrownBy(() -> raw.runner().fetch("global_step").run())
+          .as("the raw session was closed with the monitored session")
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  // issue 11 item 21: null stands for "not given" in the Python-style builder, master included.
+  @Test
+  void pythonStyleBuilderTakesNullForEveryArgumentButTheScaffold(@TempDir Path dir) {
+    try (Graph g = new Graph()) {
+      Stepping st = Stepping.build(g);
+      try (SingularMonitoredSession s =
+          SingularMonitoredSession.builder(Scaffold.of(g), null, null, null, null).build()) {
+        assertThat(s.rawSession().target()).isEmpty();
+        assertThat(longOf(s.run(st.value()))).isZero();
+      }
+      assertThatThrownBy(() -> SingularMonitoredSession.builder(null, "", null, null, null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("scaffold");
+      assertThatThrownBy(() -> SingularMonitoredSession.builder(Scaffold.of(g), null, null, dir, dir + "/model.ckpt-1"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("checkpointDir")
+          .hasMessageContaining("checkpointPath");
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.tfmon.summary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.testing.Await;
 import dev.tfmon.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,27 +34,30 @@ class EventFileKillTest {
   }
 
   /** The one event file's readable part, once it satisfies {@code ready} (polled until the deadline). */
-  private byte[] awaitOnDisk(ChildJvm child, Predicate<List<ScalarPoint>> ready) throws IOException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (true) {
+  private byte[] awaitOnDisk(ChildJvm child, Predicate<List<ScalarPoint>> ready) {
+    return Await.until("the training child's event file", DEADLINE, () -> readablePart(ready), bytes -> bytes != null);
+  }
+
+  /** The readable part of the one event file if it satisfies {@code ready}, else null. */
+  private byte[] readablePart(Predicate<List<ScalarPoint>> ready) {
+    try {
       List<Path> files = EventFileReader.eventFiles(dir);
-      if (files.size() == 1) {
-        byte[] bytes = Files.readAllBytes(files.get(0));
-        Path copy = dir.resolveSibling(dir.getFileName() + "-snapshot");
-        Files.write(copy, bytes);
-        try (EventFileReader reader = EventFileReader.open(copy)) {
-          List<Event> events = new java.util.ArrayList<>();
-          reader.forEach(events::add);
-          if (ready.test(ScalarSeries.of(events))) {
-            return Arrays.copyOf(bytes, (int) reader.offset());
-          }
-        }
+      if (files.size() != 1) {
+        return null;
       }
-      assertThat(System.nanoTime()).as("the event file did not get there in time:\n%s", child.transcript())
-          .isLessThan(deadline);
-      LockSupport.parkNanos(20_000_000);
+      byte[] bytes = Files.readAllBytes(files.get(0));
+      Path copy = dir.resolveSibling(dir.getFileName() + "-snapshot");
+      Files.write(copy, bytes);
+      try (EventFileReader reader = EventFileReader.open(copy)) {
+        List<Event> events = new java.util.ArrayList<>();
+        reader.forEach(events::add);
+        return ready.test(ScalarSeries.of(events)) ? Arrays.copyOf(bytes, (int) reader.offset()) : null;
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
+
 
   private static List<ScalarPoint> doubled(List<ScalarPoint> points) {
     return points.stream().filter(p -> p.tag().equals("doubled")).toList();

@@ -2,6 +2,8 @@ package dev.tfmon.summary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import dev.tfmon.testing.Await;
+import dev.tfmon.testing.ManualClock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +12,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.Event;
@@ -33,7 +34,7 @@ class EventFileWriterTest {
 
   @Test
   void firstRecordIsFileVersionByteForByte_EV1_EV2_TFR3() throws IOException {
-    FakeClock clock = FakeClock.atSeconds(1_700_000_000.25);
+    ManualClock clock = ManualClock.atSeconds(1_700_000_000.25);
     Path logDir = tmp.resolve("a/b/logs");
     try (EventFileWriter writer =
         EventFileWriter.builder(logDir).clock(clock).hostname("testhost").build()) {
@@ -62,7 +63,7 @@ class EventFileWriterTest {
 
   @Test
   void fileNamePadsSecondsToTenDigitsAndEndsWithSuffix_EV1() {
-    FakeClock clock = FakeClock.atSeconds(42.9);
+    ManualClock clock = ManualClock.atSeconds(42.9);
     try (EventFileWriter writer =
         EventFileWriter.builder(tmp).clock(clock).hostname("h").filenameSuffix(".sfx").build()) {
       Path expected = tmp.resolve("events.out.tfevents.0000000042.h.sfx");
@@ -75,7 +76,7 @@ class EventFileWriterTest {
 
   @Test
   void flushesAfterAWriteOnlyOnceTheIntervalHasPassed_EFW3() throws Exception {
-    FakeClock clock = FakeClock.atSeconds(1000);
+    ManualClock clock = ManualClock.atSeconds(1000);
     try (EventFileWriter writer =
         EventFileWriter.builder(tmp).clock(clock).hostname("h").flushSecs(120).build()) {
       writer.add(scalarEvent(1, "x", 1f));
@@ -121,7 +122,7 @@ class EventFileWriterTest {
   // kill after a quiet spell loses at most one interval (TensorFlow's writer waits for an event).
   @Test
   void anIdleWriterFlushesPendingEventsWhenTheIntervalPasses() throws Exception {
-    FakeClock clock = FakeClock.atSeconds(2000);
+    ManualClock clock = ManualClock.atSeconds(2000);
     try (EventFileWriter writer =
         EventFileWriter.builder(tmp).clock(clock).hostname("h").flushSecs(1).build()) {
       writer.add(scalarEvent(1, "x", 1f));
@@ -134,10 +135,7 @@ class EventFileWriterTest {
           .containsExactly(0L, 1L);
       clock.advance(Duration.ofSeconds(2));
       // Nothing else is added: only the writer's own timer can flush step 2.
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (EventFileReader.readAll(file).size() < 3 && System.nanoTime() < deadline) {
-        LockSupport.parkNanos(5_000_000);
-      }
+      Await.until("the idle writer's flush of step 2", WAIT, () -> EventFileReader.readAll(file).size() >= 3);
       assertThat(EventFileReader.readAll(file)).extracting(Event::getStep).containsExactly(0L, 1L, 2L);
     }
   }
@@ -199,7 +197,7 @@ class EventFileWriterTest {
 
   @Test
   void eventsAfterCloseAreIgnoredAndReopenStartsANewFile_EFW2_EFW4() throws IOException {
-    FakeClock clock = FakeClock.atSeconds(5000);
+    ManualClock clock = ManualClock.atSeconds(5000);
     EventFileWriter writer = EventFileWriter.builder(tmp).clock(clock).hostname("h").build();
     writer.add(scalarEvent(1, "x", 1f));
     writer.flush();
@@ -227,7 +225,7 @@ class EventFileWriterTest {
 
   @Test
   void aTakenFileNameIsKeptAndTheNewFileGetsACounter() {
-    FakeClock clock = FakeClock.atSeconds(7000);
+    ManualClock clock = ManualClock.atSeconds(7000);
     try (EventFileWriter a = EventFileWriter.builder(tmp).clock(clock).hostname("h").build();
         EventFileWriter b = EventFileWriter.builder(tmp).clock(clock).hostname("h").build()) {
       a.add(scalarEvent(1, "a", 1f));
@@ -244,7 +242,7 @@ class EventFileWriterTest {
 
   @Test
   void aRemovedFileFailsTheFlushAndTheNextEventOpensANewFile_EV3() throws IOException {
-    FakeClock clock = FakeClock.atSeconds(9000);
+    ManualClock clock = ManualClock.atSeconds(9000);
     try (EventFileWriter writer = EventFileWriter.builder(tmp).clock(clock).hostname("h").build()) {
       writer.add(scalarEvent(1, "x", 1f));
       writer.flush();

@@ -8,6 +8,7 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
+import dev.tfmon.testing.ManualClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +95,7 @@ class SummaryWriterTest {
 
   @Test
   void tensorFlowsOwnTfRecordReaderReadsOurFileExactly_FW1_FW2_FW4() throws Exception {
-    FakeClock clock = FakeClock.atSeconds(1_800_000_000.0);
+    ManualClock clock = ManualClock.atSeconds(1_800_000_000.0);
     Path file;
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -229,7 +230,7 @@ class SummaryWriterTest {
 
   @Test
   void addsAfterCloseAreNoOpsUntilReopen_FW7() {
-    FakeClock clock = FakeClock.atSeconds(100);
+    ManualClock clock = ManualClock.atSeconds(100);
     SummaryWriter writer = SummaryWriter.builder(tmp).clock(clock).hostname("h").build();
     writer.addSessionLog(SessionLogs.start(), 1);
     writer.close();
