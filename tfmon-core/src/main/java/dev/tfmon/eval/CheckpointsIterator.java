@@ -142,6 +142,7 @@ public final class CheckpointsIterator implements Iterable<String> {
         if (step.isPresent() && step.getAsLong() >= lastStep) {
           LOG.info("checkpoint {} is at step {} >= last step {}: no more checkpoints", path, step.getAsLong(), lastStep);
           finished = true;
+          ready.clear();
         }
       }
       return path;
