@@ -17,15 +17,16 @@ import org.tensorflow.Graph;
  * after each evaluation, {@code STEP step=s} every 5 steps, then {@code STOPPED step=s best=b} if
  * early stopping fired and {@code DONE step=s}.
  *
- * <p>Arguments: {@code <model dir> <milliseconds to sleep per step>} (the pause gives a test time
- * to kill the process between two evaluations).
+ * <p>Arguments: {@code <model dir> <milliseconds to sleep per step> [<hang at step>]}: with the
+ * third, the process prints {@code HANGING step=s} after that step and waits there until killed,
+ * so a test can kill it at a known point between two evaluations.
  */
 public final class PlateauTrainerMain {
   private PlateauTrainerMain() {}
 
   public static void main(String[] args) {
     ChildJvm.exitWhenParentDies();
-    run(Path.of(args[0]), Long.parseLong(args[1]), System.out);
+    run(Path.of(args[0]), Long.parseLong(args[1]), args.length > 2 ? Long.parseLong(args[2]) : -1, System.out);
     System.exit(0);
   }
 
@@ -33,6 +34,10 @@ public final class PlateauTrainerMain {
   record Outcome(long step, EarlyStopping.Decision decision) {}
 
   static Outcome run(Path modelDir, long sleepMillis, PrintStream out) {
+    return run(modelDir, sleepMillis, -1, out);
+  }
+
+  static Outcome run(Path modelDir, long sleepMillis, long hangAt, PrintStream out) {
     try (Graph graph = new Graph()) {
       PlateauModel model = PlateauModel.build(graph);
       Scaffold scaffold = Scaffold.of(graph);
@@ -65,6 +70,11 @@ public final class PlateauTrainerMain {
               print(out, "STEP step=" + s);
             }
             pause(sleepMillis);
+            if (s == hangAt) {
+              print(out, "HANGING step=" + s);
+              pause(600_000);   // the test kills it long before
+              System.exit(4);
+            }
           }))
           .build()) {
         session.runUntilStopped(s -> s.run(model.train()));
