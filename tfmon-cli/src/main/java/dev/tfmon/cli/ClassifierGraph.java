@@ -2,6 +2,7 @@ package dev.tfmon.cli;
 
 import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.graph.TrainOps;
+import dev.tfmon.schedule.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -10,6 +11,7 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.framework.optimizers.GradientDescent;
+import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
@@ -68,6 +70,16 @@ record ClassifierGraph(
   static ClassifierGraph build(
       Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate, long epochs, long seed,
       Placement placement) {
+    return build(graph, data, hidden, batchSize, learningRate, null, epochs, seed, placement);
+  }
+
+  /**
+   * {@link #build(Graph, Dataset.Split, List, int, float, long, long, Placement)} with the learning
+   * rate following {@code schedule} over the global step (null: the constant {@code learningRate}).
+   */
+  static ClassifierGraph build(
+      Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate,
+      LearningRateSchedule schedule, long epochs, long seed, Placement placement) {
     Ops tf = Ops.create(graph);
     if (placement != null) {
       // before any other variable, so it lands on ps task 0 as in Python
@@ -109,7 +121,7 @@ record ClassifierGraph(
     for (int i = 0; i + 1 < sizes.size(); i++) {
       int fanIn = sizes.get(i);
       int fanOut = sizes.get(i + 1);
-      String layer = i + 2 == sizes.size() ? "logits" : "dense_" + i;
+      String layer = layerName(i, sizes.size() - 1);
       // Flat names ("dense_0_kernel"): tensorflow-framework optimizers name their slots
       // "<variable>-m" through withName, which rejects the '/' of a scoped name.
       float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
@@ -128,8 +140,10 @@ record ClassifierGraph(
     Operand<TFloat32> loss =
         t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
     Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
-    Operation trainOp = TrainOps.minimize(
-        placement == null ? new OrderedAdam(graph, learningRate) : new GradientDescent(graph, learningRate), loss, "train_op");
+    Optimizer optimizer = placement == null ? new OrderedAdam(graph, learningRate) : new GradientDescent(graph, learningRate);
+    Operation trainOp = schedule == null
+        ? TrainOps.minimize(optimizer, loss, "train_op")
+        : TrainOps.minimize(optimizer, schedule.learningRate(graph), loss, "train_op");
 
     Dataset eval = data.eval();
     Ops e = tf.withSubScope("eval");
@@ -145,7 +159,16 @@ record ClassifierGraph(
     return placement == null ? tf : placement.setter().variableOps(tf);
   }
 
-  private static Operand<TFloat32> forward(
+  /**
+   * The name of layer {@code i} of {@code layers} ({@code dense_0}, ..., {@code logits}); its
+   * variables are {@code <name>_kernel} and {@code <name>_bias}.
+   */
+  static String layerName(int i, int layers) {
+    return i + 1 == layers ? "logits" : "dense_" + i;
+  }
+
+  /** The logits of {@code x}: dense layers with ReLU between them. */
+  static Operand<TFloat32> forward(
       Ops tf, Operand<TFloat32> x, List<Variable<TFloat32>> kernels, List<Variable<TFloat32>> biases) {
     Operand<TFloat32> h = x;
     for (int i = 0; i < kernels.size(); i++) {

@@ -98,7 +98,7 @@ public final class BestCheckpoints implements EvaluationListener {
       throw new IllegalArgumentException("cannot rank " + result.checkpoint() + " by '" + goal.metric()
           + "': its evaluation has the scalar metrics " + result.scalars().keySet());
     }
-    offered.put(key(result.checkpoint()), result);
+    offered.put(baseName(result.checkpoint()), result);
     return update();
   }
 
@@ -149,12 +149,16 @@ public final class BestCheckpoints implements EvaluationListener {
     return out;
   }
 
-  /** Every result with the metric, the latest per checkpoint, best first (ties: earlier step first). */
+  /**
+   * Every result with the metric, the latest per checkpoint file name (the name it has in this
+   * directory: a kept copy evaluated again is the same checkpoint), best first (ties: earlier step
+   * first).
+   */
   private List<EvalResult> ranking() {
     Map<String, EvalResult> latest = new LinkedHashMap<>();
     if (ledger != null) {
       for (EvalResult r : ledger.read()) {
-        latest.put(key(r.checkpoint()), r);
+        latest.put(baseName(r.checkpoint()), r);
       }
     }
     latest.putAll(offered);
@@ -254,10 +258,6 @@ public final class BestCheckpoints implements EvaluationListener {
 
   private static String baseName(String checkpoint) {
     return Path.of(checkpoint).getFileName().toString();
-  }
-
-  private static String key(String checkpoint) {
-    return Path.of(checkpoint).toAbsolutePath().normalize().toString();
   }
 
   private String describe(List<EvalResult> chosen) {
