@@ -1,8 +1,8 @@
 package dev.tfmon.eval;
 
 import dev.tfmon.eval.metrics.MetricValue;
+import dev.tfmon.json.Json;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,15 +12,10 @@ import java.util.Map;
  * "wall_time":1796036393.25,"metrics":{"accuracy":0.99,"confusion_matrix":{"shape":[2,2],
  * "values":[...]}}}}. Numbers are written with {@link Double#toString} (exact round trip; float32
  * values are widened exactly), NaN and infinities as the strings {@code "NaN"}, {@code
- * "Infinity"}, {@code "-Infinity"}. The reader accepts exactly what JSON allows for these shapes.
+ * "Infinity"}, {@code "-Infinity"}. Parsing is {@link Json}'s.
  */
 final class LedgerJson {
-  private final String text;
-  private int pos;
-
-  private LedgerJson(String text) {
-    this.text = text;
-  }
+  private LedgerJson() {}
 
   static String encode(String checkpoint, EvalResult r) {
     StringBuilder b = new StringBuilder(128);
@@ -69,13 +64,7 @@ final class LedgerJson {
    * @throws IllegalArgumentException naming the offset, if the line is not a ledger entry
    */
   static Line decode(String line) {
-    LedgerJson p = new LedgerJson(line);
-    p.space();
-    Object doc = p.value();
-    p.space();
-    if (p.pos != line.length()) {
-      throw p.error("the end of the line");
-    }
+    Object doc = Json.parse(line);
     if (!(doc instanceof Map<?, ?> top)) {
       throw new IllegalArgumentException("expected a JSON object, but the line holds " + doc);
     }
@@ -136,25 +125,7 @@ final class LedgerJson {
   }
 
   private static void string(StringBuilder b, String s) {
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    b.append('"');
+    b.append(Json.quote(s));
   }
 
   private static void number(StringBuilder b, double d) {
@@ -167,171 +138,5 @@ final class LedgerJson {
     } else {
       b.append(d);
     }
-  }
-
-  // ---- reading: objects, arrays, strings, numbers, true/false/null ----
-
-  private Object value() {
-    if (pos >= text.length()) {
-      throw error("a value");
-    }
-    char c = text.charAt(pos);
-    if (c == '{') {
-      return object();
-    }
-    if (c == '[') {
-      return array();
-    }
-    if (c == '"') {
-      return string();
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      return number();
-    }
-    for (String literal : new String[] {"true", "false", "null"}) {
-      if (text.startsWith(literal, pos)) {
-        pos += literal.length();
-        return literal.equals("null") ? null : Boolean.valueOf(literal);
-      }
-    }
-    throw error("a value");
-  }
-
-  private Map<String, Object> object() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    pos++;
-    space();
-    if (peek('}')) {
-      pos++;
-      return out;
-    }
-    while (true) {
-      space();
-      if (!peek('"')) {
-        throw error("a quoted key");
-      }
-      String key = string();
-      space();
-      expect(':');
-      space();
-      if (out.containsKey(key)) {
-        throw new IllegalArgumentException("key '" + key + "' appears twice (offset " + pos + ")");
-      }
-      out.put(key, value());
-      space();
-      if (peek(',')) {
-        pos++;
-        continue;
-      }
-      expect('}');
-      return out;
-    }
-  }
-
-  private List<Object> array() {
-    List<Object> out = new ArrayList<>();
-    pos++;
-    space();
-    if (peek(']')) {
-      pos++;
-      return out;
-    }
-    while (true) {
-      space();
-      out.add(value());
-      space();
-      if (peek(',')) {
-        pos++;
-        continue;
-      }
-      expect(']');
-      return out;
-    }
-  }
-
-  private String string() {
-    StringBuilder b = new StringBuilder();
-    pos++;
-    while (pos < text.length()) {
-      char c = text.charAt(pos++);
-      if (c == '"') {
-        return b.toString();
-      }
-      if (c != '\\') {
-        b.append(c);
-        continue;
-      }
-      if (pos >= text.length()) {
-        break;
-      }
-      char e = text.charAt(pos++);
-      switch (e) {
-        case '"', '\\', '/' -> b.append(e);
-        case 'n' -> b.append('\n');
-        case 'r' -> b.append('\r');
-        case 't' -> b.append('\t');
-        case 'b' -> b.append('\b');
-        case 'f' -> b.append('\f');
-        case 'u' -> {
-          if (pos + 4 > text.length()) {
-            throw error("four hex digits");
-          }
-          b.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-          pos += 4;
-        }
-        default -> throw error("an escape");
-      }
-    }
-    throw error("the closing quote");
-  }
-
-  private Number number() {
-    int start = pos;
-    if (peek('-')) {
-      pos++;
-    }
-    boolean integral = true;
-    while (pos < text.length()) {
-      char c = text.charAt(pos);
-      if (c >= '0' && c <= '9') {
-        pos++;
-      } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-        integral = false;
-        pos++;
-      } else {
-        break;
-      }
-    }
-    String s = text.substring(start, pos);
-    try {
-      if (integral) {
-        return Long.parseLong(s);
-      }
-      return Double.parseDouble(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + s + "' at offset " + start + " is not a number", e);
-    }
-  }
-
-  private boolean peek(char c) {
-    return pos < text.length() && text.charAt(pos) == c;
-  }
-
-  private void expect(char c) {
-    if (!peek(c)) {
-      throw error("'" + c + "'");
-    }
-    pos++;
-  }
-
-  private void space() {
-    while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-      pos++;
-    }
-  }
-
-  private IllegalArgumentException error(String expected) {
-    String at = pos >= text.length() ? "the end of the line" : "'" + text.charAt(pos) + "'";
-    return new IllegalArgumentException("expected " + expected + " at offset " + pos + ", but got " + at);
   }
 }
