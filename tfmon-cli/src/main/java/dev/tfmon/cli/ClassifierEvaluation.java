@@ -11,16 +11,11 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Operation;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.data.Iterator;
-import org.tensorflow.op.data.IteratorGetNext;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.family.TType;
 
 /**
  * The built-in classifier's evaluation graph for {@link dev.tfmon.eval.Evaluation}: the held-out
@@ -78,21 +73,9 @@ record ClassifierEvaluation(List<Integer> layerSizes, Dataset rows) implements E
   @Override
   public EvalGraph build(Graph graph) {
     Ops tf = Ops.create(graph);
-    List<Class<? extends TType>> types = List.of(TFloat32.class, TInt32.class);
-    int features = layerSizes.get(0);
-    Ops in = tf.withSubScope("eval_input");
-    Operand<? extends TType> ds = in.data.tensorSliceDataset(
-        List.of(in.constant(StdArrays.ndCopyOf(rows.features())), in.constant(rows.labels())),
-        List.of(Shape.of(features), Shape.scalar()));
-    List<Shape> batched = List.of(Shape.of(-1, features), Shape.of(-1));
-    ds = in.data.batchDataset(ds, in.constant((long) BATCH), in.constant(false), types, batched);
-    Iterator iterator = in.data.iterator("", "", types, batched);
-    Operation init = in.data.makeIterator(ds, iterator).op();
-    IteratorGetNext next = in.data.iteratorGetNext(iterator, types, batched);
-    @SuppressWarnings("unchecked")
-    Operand<TFloat32> x = (Operand<TFloat32>) next.components().get(0);
-    @SuppressWarnings("unchecked")
-    Operand<TInt32> y = (Operand<TInt32>) next.components().get(1);
+    ExampleBatches input = ExampleBatches.build(graph, tf.withSubScope("eval_input"), rows, BATCH, null, null);
+    Operand<TFloat32> x = input.x();
+    Operand<TInt32> y = input.y();
 
     List<Variable<TFloat32>> kernels = new ArrayList<>();
     List<Variable<TFloat32>> biases = new ArrayList<>();
@@ -112,6 +95,6 @@ record ClassifierEvaluation(List<Integer> layerSizes, Dataset rows) implements E
     MetricGroup metrics = MetricGroup.of(
         StreamingMetrics.accuracy(y, predicted).build(),
         StreamingMetrics.mean(exampleLoss).name("loss").build());
-    return EvalGraph.of(metrics, init);
+    return EvalGraph.of(metrics, input.init());
   }
 }

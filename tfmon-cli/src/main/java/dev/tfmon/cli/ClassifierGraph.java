@@ -7,22 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.framework.optimizers.Optimizer;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.data.Iterator;
-import org.tensorflow.op.data.IteratorGetNext;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.family.TType;
 
 /**
  * The built-in model: a multi-layer perceptron classifier (dense ReLU layers, softmax
@@ -88,27 +82,14 @@ record ClassifierGraph(
     }
     Dataset train = data.train();
     int features = train.numFeatures();
-    List<Class<? extends TType>> types = List.of(TFloat32.class, TInt32.class);
 
     // (SparseSoftmaxCrossEntropyWithLogits has no C++ gradient, so the loss takes one-hot labels.)
     // Input pipeline: the examples are constants of the graph; tf.data slices, shuffles, repeats
-    // and batches them. TFRecordDataset (V2) cannot iterate in TF Java 1.1.0, these ops can.
-    Ops in = tf.withSubScope("input");
-    List<Operand<?>> components =
-        List.of(in.constant(StdArrays.ndCopyOf(train.features())), in.constant(train.labels()));
-    Operand<? extends TType> ds =
-        in.data.tensorSliceDataset(components, List.of(Shape.of(features), Shape.scalar()));
-    ds = shuffle(graph, in, ds, train.size(), seed, List.of(Shape.of(features), Shape.scalar()));
-    ds = in.data.repeatDataset(ds, in.constant(epochs), types, List.of(Shape.of(features), Shape.scalar()));
-    List<Shape> batched = List.of(Shape.of(-1, features), Shape.of(-1));
-    ds = in.data.batchDataset(ds, in.constant((long) batchSize), in.constant(false), types, batched);
-    Iterator iterator = in.data.iterator("", "", types, batched);
-    Operation init = in.data.makeIterator(ds, iterator).op();
-    IteratorGetNext next = in.data.iteratorGetNext(iterator, types, batched);
-    @SuppressWarnings("unchecked")
-    Operand<TFloat32> x = (Operand<TFloat32>) next.components().get(0);
-    @SuppressWarnings("unchecked")
-    Operand<TInt32> y = (Operand<TInt32>) next.components().get(1);
+    // and batches them.
+    ExampleBatches input = ExampleBatches.build(graph, tf.withSubScope("input"), train, batchSize, seed, epochs);
+    Operation init = input.init();
+    Operand<TFloat32> x = input.x();
+    Operand<TInt32> y = input.y();
 
     // Weights start from a seeded Glorot-uniform draw made here, so a run is reproducible.
     Random random = new Random(seed);
@@ -184,25 +165,5 @@ record ClassifierGraph(
     Operand<TInt32> predicted = tf.math.argMax(logits, tf.constant(1), TInt32.class);
     Operand<TBool> hit = tf.math.equal(predicted, labels);
     return tf.math.mean(tf.dtypes.cast(hit, TFloat32.class), tf.constant(0));
-  }
-
-  /**
-   * A ShuffleDataset (V1) that reshuffles every epoch from a fixed seed. TF Java 1.1.0 only wraps
-   * the V3 op, which needs a seed-generator resource; the V1 kernel is still registered.
-   */
-  private static Operand<? extends TType> shuffle(
-      Graph graph, Ops tf, Operand<? extends TType> input, int buffer, long seed, List<Shape> shapes) {
-    GraphOperation op =
-        graph
-            .opBuilder("ShuffleDataset", "input/shuffle", tf.scope())
-            .addInput(input.asOutput())
-            .addInput(tf.constant((long) buffer).asOutput())
-            .addInput(tf.constant(seed).asOutput())
-            .addInput(tf.constant(seed + 1).asOutput())
-            .setAttr("reshuffle_each_iteration", true)
-            .setAttr("output_types", new DataType[] {DataType.DT_FLOAT, DataType.DT_INT32})
-            .setAttr("output_shapes", shapes.toArray(new Shape[0]))
-            .build();
-    return op.output(0);
   }
 }
