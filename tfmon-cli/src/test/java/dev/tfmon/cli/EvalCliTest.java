@@ -154,6 +154,23 @@ class EvalCliTest {
   }
 
   @Test
+  void evaluateFailsWithOneWhenThereIsNothingItCanEvaluate() throws Exception {
+    Path empty = java.nio.file.Files.createDirectories(shared.resolve("empty"));
+    CliProcess.Result none = CliProcess.run(shared, TIMEOUT, "evaluate", "--model-dir", empty.toString());
+    assertThat(none.exitCode()).as(none.toString()).isEqualTo(1);
+    assertThat(none.err()).isEqualTo("tfmon: error: --model-dir " + empty + " holds no checkpoint (no usable checkpoint state file)\n");
+
+    // a Python linear regression: not the built-in classifier
+    Path python = InteropDir.copy("linear-ref", shared.resolve("python"));
+    CliProcess.Result other = CliProcess.run(shared, TIMEOUT, "evaluate", "--model-dir", python.toString(),
+        "--checkpoint", python.resolve("model.ckpt-30").toString());
+    assertThat(other.exitCode()).as(other.toString()).isEqualTo(1);
+    assertThat(other.err()).isEqualTo("tfmon: error: " + python.resolve("model.ckpt-30") + " holds no model of tfmon"
+        + " train's built-in classifier (no logits_kernel); tfmon evaluate evaluates that model only\n");
+    assertThat(python.resolve("eval")).doesNotExist();
+  }
+
+  @Test
   void badEvaluationOptionsAreOneLineNamingTheValue() {
     Object[][] cases = {
         {new String[] {"train", "--early-stop", "loss:3"}, "tfmon: error: --early-stop loss:3 needs --eval-every N|DURATION"},

@@ -9,7 +9,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import dev.tfmon.checkpoint.CheckpointReader;
+import dev.tfmon.hook.StopAtStepHook;
+import dev.tfmon.scaffold.Scaffold;
+import dev.tfmon.session.MonitoredSession;
+import dev.tfmon.session.MonitoredTrainingSession;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,6 +62,73 @@ class EarlyStoppingTest {
         .hasMessageContaining("watchLedger(PT1S) needs a ledger");
     assertThatThrownBy(() -> MetricGoal.parse("loss:down"))
         .hasMessage("expected NAME[:min|max], but got 'loss:down' (the direction must be min or max)");
+  }
+
+  @Test
+  void restoreBestAtEndWritesTheBestWeightsAsTheFinalCheckpoint() {
+    EvaluationLedger ledger = EvaluationLedger.forModelDir(modelDir, "");
+    EarlyStoppingHook stop;
+    try (Graph graph = new Graph()) {
+      // after step 46 the rate is negative: the weights walk away and the held-out loss worsens
+      PlateauModel model = PlateauModel.build(graph, -0.02);
+      Scaffold scaffold = Scaffold.of(graph);
+      stop = EarlyStoppingHook.builder(MetricGoal.min("loss")).patience(2).ledger(ledger)
+          .restoreBestAtEnd(scaffold, modelDir).build();
+      Evaluation evaluation = Evaluation.builder(modelDir, PlateauModel.evalModel()).maxBatches(1).listener(stop).build();
+      try (MonitoredSession session = MonitoredTrainingSession.builder(graph).checkpointDir(modelDir).scaffold(scaffold)
+          .saveCheckpointSteps(10).saveSummariesSteps(0).logStepCountSteps(0)
+          .hook(StopAtStepHook.lastStep(300))
+          .hook(EvaluationHook.builder(evaluation).everySteps(10).scaffold(scaffold).build())
+          .hook(stop)
+          .build()) {
+        session.runUntilStopped(s -> s.run(model.train()));
+      }
+    }
+    EarlyStopping.Decision d = stop.decision().orElseThrow();
+    List<EvalResult> results = ledger.read();
+    EvalResult best = results.stream().min(java.util.Comparator.comparingDouble(r -> r.scalar("loss"))).orElseThrow();
+    EvalResult last = results.get(results.size() - 1);
+    assertThat(d.bestStep()).isEqualTo(best.globalStep());
+    assertThat(last.globalStep()).isEqualTo(d.step());
+    assertThat(last.scalar("loss")).isGreaterThan(best.scalar("loss"));
+
+    String finalCheckpoint = modelDir.resolve("model.ckpt-" + d.step()).toString();
+    assertThat(Checkpoints.latestCheckpoint(modelDir)).contains(finalCheckpoint);
+    try (CheckpointReader reader = CheckpointReader.open(finalCheckpoint);
+        CheckpointReader bestReader = CheckpointReader.open(best.checkpoint());
+        TInt64 step = (TInt64) reader.read("global_step");
+        TFloat32 w = (TFloat32) reader.read("w");
+        TFloat32 bestW = (TFloat32) bestReader.read("w")) {
+      assertThat(step.getLong()).isEqualTo(d.step());
+      assertThat(w.getFloat()).isEqualTo(bestW.getFloat());
+    }
+    EvalResult again = Evaluation.builder(modelDir, PlateauModel.evalModel()).maxBatches(1).writeLedger(false)
+        .writeSummaries(false).build().once(finalCheckpoint);
+    assertThat(again.scalar("loss")).isEqualTo(best.scalar("loss"));
+  }
+
+  @Test
+  void watchingTheLedgerOfASidecarStopsTraining() {
+    EvaluationLedger ledger = EvaluationLedger.forModelDir(modelDir, "");
+    // what a sidecar evaluator wrote: the best at 20, then two evaluations without improvement
+    double[] losses = {1.0, 0.5, 0.6, 0.7};
+    for (int i = 0; i < losses.length; i++) {
+      ledger.append(new EvalResult(modelDir.resolve("model.ckpt-" + (10 * (i + 1))).toString(), 10L * (i + 1),
+          java.time.Instant.now(), java.util.Map.of("loss", dev.tfmon.eval.metrics.MetricValue.scalar(losses[i]))));
+    }
+    EarlyStoppingHook stop = EarlyStoppingHook.builder(MetricGoal.min("loss")).patience(2).ledger(ledger)
+        .watchLedger(java.time.Duration.ZERO).build();
+    long runs;
+    try (Graph graph = new Graph()) {
+      PlateauModel model = PlateauModel.build(graph);
+      try (MonitoredSession session = MonitoredTrainingSession.builder(graph)
+          .hook(StopAtStepHook.lastStep(300)).hook(stop).build()) {
+        runs = session.runUntilStopped(s -> s.run(model.train()));
+      }
+    }
+    // read after the first run: entries up to step 40 are new to a run restored at step 0
+    assertThat(runs).isEqualTo(1);
+    assertThat(stop.decision().orElseThrow()).isEqualTo(new EarlyStopping.Decision(MetricGoal.min("loss"), 0.5, 20, 2, 40));
   }
 
   @Test

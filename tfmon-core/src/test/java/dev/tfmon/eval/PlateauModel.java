@@ -31,6 +31,14 @@ record PlateauModel(Operation train, Operand<TFloat32> loss) {
   private static final float[] EVAL_X = {-0.75f, 0.25f, 1.25f, 2.25f};
 
   static PlateauModel build(Graph graph) {
+    return build(graph, 0.0);
+  }
+
+  /**
+   * The model with {@code laterRate} as the rate after {@link #LAST_LEARNING_STEP}: a negative one
+   * walks the weights away from the fit, so the held-out loss gets worse after its best.
+   */
+  static PlateauModel build(Graph graph, double laterRate) {
     GlobalStep.getOrCreate(graph);
     Ops tf = Ops.create(graph);
     var w = tf.withName("w").variable(tf.constant(0f));
@@ -40,7 +48,7 @@ record PlateauModel(Operation train, Operand<TFloat32> loss) {
     Operand<TFloat32> loss = tf.withName("loss").math.mean(
         tf.math.square(tf.math.sub(tf.math.add(tf.math.mul(x, w), b), y)), tf.constant(0));
     Operand<TFloat32> lr = LearningRateSchedule
-        .piecewiseConstant(new long[] {LAST_LEARNING_STEP}, new double[] {0.02, 0.0})
+        .piecewiseConstant(new long[] {LAST_LEARNING_STEP}, new double[] {0.02, laterRate})
         .learningRate(graph);
     Operation train = TrainOps.minimize(new GradientDescent(graph, 0.02f), lr, loss, "train_op");
     return new PlateauModel(train, loss);
