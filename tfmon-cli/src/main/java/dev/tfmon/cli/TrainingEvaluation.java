@@ -38,6 +38,7 @@ final class TrainingEvaluation {
   private final StopFlag flag;
   private final List<EvalResult> results = new ArrayList<>();
   private EvaluationHook hook;
+  private StopFlagHook flagHook;
 
   /**
    * @param flag the cluster's stop flag (built into the graph by every worker), or null alone
@@ -76,7 +77,8 @@ final class TrainingEvaluation {
   void install(MonitoredTrainingSession.Builder mts, boolean chief, Consumer<EvalResult> onResult) {
     if (!chief) {
       if (flag != null) {
-        mts.hook(new StopFlagHook(flag));
+        flagHook = new StopFlagHook(flag);
+        mts.hook(flagHook);
       }
       return;
     }
@@ -96,14 +98,17 @@ final class TrainingEvaluation {
     }
   }
 
-  /** Whether early stopping ended the run. */
+  /** Whether early stopping ended the run (here, or on a cluster's chief through the stop flag). */
   boolean stoppedEarly() {
-    return earlyStop != null && earlyStop.decision().isPresent();
+    return (earlyStop != null && earlyStop.decision().isPresent()) || (flagHook != null && flagHook.stoppedByFlag());
   }
 
   /** The closing lines: the evaluations made, the early stop, the best checkpoints. */
   List<String> report() {
     List<String> lines = new ArrayList<>();
+    if (flagHook != null && flagHook.stoppedByFlag()) {
+      lines.add("early stopping: the chief decided to stop (stop flag " + StopFlag.NAME + " set)");
+    }
     if (hook == null) {
       return lines;
     }
