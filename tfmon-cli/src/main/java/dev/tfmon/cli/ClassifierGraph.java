@@ -3,21 +3,19 @@ package dev.tfmon.cli;
 import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.export.ExportSignature;
 import dev.tfmon.graph.TrainOps;
+import dev.tfmon.schedule.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.tensorflow.Graph;
-import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.data.Iterator;
-import org.tensorflow.op.data.IteratorGetNext;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -70,6 +68,16 @@ record ClassifierGraph(
   static ClassifierGraph build(
       Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate, long epochs, long seed,
       Placement placement) {
+    return build(graph, data, hidden, batchSize, learningRate, null, epochs, seed, placement);
+  }
+
+  /**
+   * {@link #build(Graph, Dataset.Split, List, int, float, long, long, Placement)} with the learning
+   * rate following {@code schedule} over the global step (null: the constant {@code learningRate}).
+   */
+  static ClassifierGraph build(
+      Graph graph, Dataset.Split data, List<Integer> hidden, int batchSize, float learningRate,
+      LearningRateSchedule schedule, long epochs, long seed, Placement placement) {
     Ops tf = Ops.create(graph);
     if (placement != null) {
       // before any other variable, so it lands on ps task 0 as in Python
@@ -78,27 +86,14 @@ record ClassifierGraph(
     }
     Dataset train = data.train();
     int features = train.numFeatures();
-    List<Class<? extends TType>> types = List.of(TFloat32.class, TInt32.class);
 
     // (SparseSoftmaxCrossEntropyWithLogits has no C++ gradient, so the loss takes one-hot labels.)
     // Input pipeline: the examples are constants of the graph; tf.data slices, shuffles, repeats
-    // and batches them. TFRecordDataset (V2) cannot iterate in TF Java 1.1.0, these ops can.
-    Ops in = tf.withSubScope("input");
-    List<Operand<?>> components =
-        List.of(in.constant(StdArrays.ndCopyOf(train.features())), in.constant(train.labels()));
-    Operand<? extends TType> ds =
-        in.data.tensorSliceDataset(components, List.of(Shape.of(features), Shape.scalar()));
-    ds = shuffle(graph, in, ds, train.size(), seed, List.of(Shape.of(features), Shape.scalar()));
-    ds = in.data.repeatDataset(ds, in.constant(epochs), types, List.of(Shape.of(features), Shape.scalar()));
-    List<Shape> batched = List.of(Shape.of(-1, features), Shape.of(-1));
-    ds = in.data.batchDataset(ds, in.constant((long) batchSize), in.constant(false), types, batched);
-    Iterator iterator = in.data.iterator("", "", types, batched);
-    Operation init = in.data.makeIterator(ds, iterator).op();
-    IteratorGetNext next = in.data.iteratorGetNext(iterator, types, batched);
-    @SuppressWarnings("unchecked")
-    Operand<TFloat32> x = (Operand<TFloat32>) next.components().get(0);
-    @SuppressWarnings("unchecked")
-    Operand<TInt32> y = (Operand<TInt32>) next.components().get(1);
+    // and batches them.
+    ExampleBatches input = ExampleBatches.build(graph, tf.withSubScope("input"), train, batchSize, seed, epochs);
+    Operation init = input.init();
+    Operand<TFloat32> x = input.x();
+    Operand<TInt32> y = input.y();
 
     // Weights start from a seeded Glorot-uniform draw made here, so a run is reproducible.
     Random random = new Random(seed);
@@ -111,7 +106,7 @@ record ClassifierGraph(
     for (int i = 0; i + 1 < sizes.size(); i++) {
       int fanIn = sizes.get(i);
       int fanOut = sizes.get(i + 1);
-      String layer = i + 2 == sizes.size() ? "logits" : "dense_" + i;
+      String layer = layerName(i, sizes.size() - 1);
       // Flat names ("dense_0_kernel"): tensorflow-framework optimizers name their slots
       // "<variable>-m" through withName, which rejects the '/' of a scoped name.
       float limit = (float) Math.sqrt(6.0 / (fanIn + fanOut));
@@ -130,7 +125,10 @@ record ClassifierGraph(
     Operand<TFloat32> loss =
         t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
     Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
-    Operation trainOp = TrainOps.minimize(new OrderedAdam(graph, learningRate), loss, "train_op");
+    Optimizer optimizer = new OrderedAdam(graph, learningRate);
+    Operation trainOp = schedule == null
+        ? TrainOps.minimize(optimizer, loss, "train_op")
+        : TrainOps.minimize(optimizer, schedule.learningRate(graph), loss, "train_op");
 
     Dataset eval = data.eval();
     Ops e = tf.withSubScope("eval");
@@ -166,7 +164,16 @@ record ClassifierGraph(
     return placement == null ? tf : placement.setter().variableOps(tf);
   }
 
-  private static Operand<TFloat32> forward(
+  /**
+   * The name of layer {@code i} of {@code layers} ({@code dense_0}, ..., {@code logits}); its
+   * variables are {@code <name>_kernel} and {@code <name>_bias}.
+   */
+  static String layerName(int i, int layers) {
+    return i + 1 == layers ? "logits" : "dense_" + i;
+  }
+
+  /** The logits of {@code x}: dense layers with ReLU between them. */
+  static Operand<TFloat32> forward(
       Ops tf, Operand<TFloat32> x, List<Variable<TFloat32>> kernels, List<Variable<TFloat32>> biases) {
     Operand<TFloat32> h = x;
     for (int i = 0; i < kernels.size(); i++) {
@@ -182,25 +189,5 @@ record ClassifierGraph(
     Operand<TInt32> predicted = tf.math.argMax(logits, tf.constant(1), TInt32.class);
     Operand<TBool> hit = tf.math.equal(predicted, labels);
     return tf.math.mean(tf.dtypes.cast(hit, TFloat32.class), tf.constant(0));
-  }
-
-  /**
-   * A ShuffleDataset (V1) that reshuffles every epoch from a fixed seed. TF Java 1.1.0 only wraps
-   * the V3 op, which needs a seed-generator resource; the V1 kernel is still registered.
-   */
-  private static Operand<? extends TType> shuffle(
-      Graph graph, Ops tf, Operand<? extends TType> input, int buffer, long seed, List<Shape> shapes) {
-    GraphOperation op =
-        graph
-            .opBuilder("ShuffleDataset", "input/shuffle", tf.scope())
-            .addInput(input.asOutput())
-            .addInput(tf.constant((long) buffer).asOutput())
-            .addInput(tf.constant(seed).asOutput())
-            .addInput(tf.constant(seed + 1).asOutput())
-            .setAttr("reshuffle_each_iteration", true)
-            .setAttr("output_types", new DataType[] {DataType.DT_FLOAT, DataType.DT_INT32})
-            .setAttr("output_shapes", shapes.toArray(new Shape[0]))
-            .build();
-    return op.output(0);
   }
 }

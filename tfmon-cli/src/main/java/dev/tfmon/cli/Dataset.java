@@ -156,6 +156,27 @@ record Dataset(
   }
 
   /**
+   * These rows with their class indices renumbered to {@code train}'s classes (matched by label
+   * value), for evaluating a model trained on {@code train}.
+   *
+   * @throws CliException failure naming {@code what} and the label, if a label is no class of
+   *     {@code train}
+   */
+  Dataset withClassesOf(Dataset train, String what) {
+    int[] y = new int[labels.length];
+    for (int i = 0; i < y.length; i++) {
+      String label = classNames.get(labels[i]);
+      int c = train.classNames().indexOf(label);
+      if (c < 0) {
+        throw CliException.failure(what + ": label " + label + " is not a class of the training data (its classes are "
+            + String.join(", ", train.classNames()) + ")");
+      }
+      y[i] = c;
+    }
+    return new Dataset(name, features, y, featureNames, train.classNames());
+  }
+
+  /**
    * A deterministic shuffle, then the last {@code evalFraction} of the examples for evaluation.
    */
   Split split(double evalFraction, long seed) {

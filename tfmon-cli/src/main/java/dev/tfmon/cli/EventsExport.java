@@ -1,6 +1,6 @@
 package dev.tfmon.cli;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.tfmon.json.Json;
 import dev.tfmon.summary.RunContents;
 import dev.tfmon.summary.ScalarPoint;
 import java.io.PrintWriter;
@@ -134,6 +134,6 @@ final class EventsExport {
 
   /** A JSON string literal (RFC 8259 escaping, by Jackson). */
   private static String quote(String s) {
-    return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
+    return Json.quote(s);
   }
 }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
     description = "Train TensorFlow models from Java and look into their checkpoints and event files.",
     subcommands = {
       TrainCommand.class,
+      EvaluateCommand.class,
       InspectCommand.class,
       EventsCommand.class,
       PlotCommand.class,

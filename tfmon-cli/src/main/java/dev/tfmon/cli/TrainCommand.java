@@ -4,6 +4,8 @@ import dev.tfmon.checkpoint.CheckpointDirLock;
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.cluster.TaskServer;
 import dev.tfmon.cluster.TaskServerMain;
+import dev.tfmon.eval.StopFlag;
+import dev.tfmon.schedule.LearningRateSchedule;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.scaffold.Scaffold;
 import java.io.PrintWriter;
@@ -67,6 +69,13 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--learning-rate", defaultValue = "0.01", paramLabel = "LR",
       description = "Adam's learning rate for the built-in model (default: ${DEFAULT-VALUE}).")
   float learningRate;
+
+  @Option(names = "--lr-schedule", paramLabel = "SPEC",
+      description = "Decay the learning rate over the global step, TF 1.x's schedules starting at --learning-rate: "
+          + "exponential:0.96:1000[:staircase], cosine:2000[:ALPHA], cosine-restarts:500[:2:1], polynomial:2000[:END:POWER], "
+          + "piecewise:1000,2000:0.01,0.005,0.001, inverse-time:..., natural-exp:..., each optionally behind a linear "
+          + "warm-up: warmup:100+cosine:2000. The rate is the learning_rate summary.")
+  String lrSchedule;
 
   @Option(names = "--hidden", split = ",", defaultValue = "64,64", paramLabel = "N[,N...]",
       description = "Hidden layer sizes of the built-in model (default: ${DEFAULT-VALUE}).")
@@ -151,9 +160,13 @@ final class TrainCommand implements Callable<Integer> {
   /** --export-dir and its signature options: a SavedModel at the end of training. */
   @CommandLine.Mixin ExportOptions export;
 
+  /** --eval-every and the evaluation options: evaluation during training. */
+  @CommandLine.Mixin EvalOptions evalOptions = new EvalOptions();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private PrintWriter out;
+  private LearningRateSchedule schedule;
 
   @Override
   public Integer call() {
@@ -258,11 +271,18 @@ final class TrainCommand implements Callable<Integer> {
     if (Files.exists(modelDir) && !Files.isDirectory(modelDir)) {
       throw CliException.usage("--model-dir " + modelDir + ": exists and is not a directory");
     }
+    EvalSettings eval = evalOptions.resolve(metaGraph != null);
+    if (lrSchedule != null) {
+      if (metaGraph != null) {
+        throw CliException.usage("--lr-schedule works with the built-in model only, not with --meta-graph");
+      }
+      schedule = ScheduleSpec.parse(lrSchedule, learningRate);
+    }
     long lastStep = maxSteps != null ? maxSteps : epochs != null ? -1 : DEFAULT_MAX_STEPS;
     Long checkpointSteps = saveCheckpointSecs != null ? null
         : saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS;
     return new TrainSettings(modelDir, lastStep, epochs, checkpointSteps, saveCheckpointSecs, summarySteps, flushSecs, logSteps,
-        metrics, stall, distributed, null);
+        metrics, stall, distributed, null, eval);
   }
 
   /** The /metrics address, or null without --metrics-port; a host that is not loopback is warned about. */
@@ -326,7 +346,7 @@ final class TrainCommand implements Callable<Integer> {
     out.println(TaskServerMain.readyLine(server));
     out.flush();
     return new TrainSettings(s.modelDir(), s.lastStep(), s.epochs(), s.checkpointSteps(), s.checkpointSecs(),
-        s.summarySteps(), s.flushSecs(), s.logSteps(), s.metrics(), s.stallTimeout(), s.distributed(), server);
+        s.summarySteps(), s.flushSecs(), s.logSteps(), s.metrics(), s.stallTimeout(), s.distributed(), server, s.eval());
   }
 
   private static void positive(String option, Long value) {
@@ -342,21 +362,39 @@ final class TrainCommand implements Callable<Integer> {
         ? Dataset.fromCsv(data, labelColumn, featureColumns == null ? List.of() : featureColumns,
             ignoreColumns == null ? List.of() : ignoreColumns, this::warn)
         : Dataset.spirals(1000, 3, seed);
-    Dataset.Split split = all.split(0.2, seed);
+    EvalSettings eval = settings.eval();
+    Dataset.Split split = eval != null && eval.evalData() != null
+        ? new Dataset.Split(all, evalRows(eval.evalData(), all))
+        : all.split(0.2, seed);
     int batch = batchSize != null ? batchSize : 64;
     if (batch > split.train().size()) {
       throw CliException.usage("--batch-size " + batch + " is larger than the " + split.train().size()
           + " training rows of " + all.name());
     }
     ClusterArgs distributed = settings.distributed();
+    ClassifierGraph.Placement placement = distributed == null ? null
+        : new ClassifierGraph.Placement(distributed.placement(), distributed.task());
     ClassifierGraph model =
-        ClassifierGraph.build(graph, split, hidden, batch, learningRate, epochs != null ? epochs : -1, seed,
-            distributed == null ? null
-                : new ClassifierGraph.Placement(distributed.placement(), distributed.task()));
+        ClassifierGraph.build(graph, split, hidden, batch, learningRate, schedule, epochs != null ? epochs : -1, seed, placement);
+    // every worker builds the flag, in the same place: the chief sets it, the others read it
+    StopFlag flag = eval != null && eval.earlyStop() != null && placement != null
+        ? StopFlag.create(graph, placement.setter().nextVariableDevice()) : null;
     Saver saver = Saver.builder(graph).maxToKeep(5).build();
-    out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
-    out.printf("model: multi-layer classifier, layers %s (ReLU), %s(learning rate %s), batch %d%n",
-        join(model.layerSizes()), "Adam", learningRate, batch);
+    if (eval != null && eval.evalData() != null) {
+      out.printf("data:  %s for training; %s for evaluation%n", all.name(), split.eval().name());
+    } else {
+      out.printf("data:  %s; %d for training, %d for evaluation%n", all.name(), split.train().size(), split.eval().size());
+    }
+    out.printf("model: multi-layer classifier, layers %s (ReLU), %s(learning rate %s%s), batch %d%n",
+        join(model.layerSizes()), "Adam", learningRate,
+        lrSchedule == null ? "" : ", " + lrSchedule, batch);
+    if (eval != null) {
+      out.printf("eval:  %s on %d examples (accuracy, loss) into %s%s%s%n", eval.describe(), split.eval().size(),
+          settings.modelDir().resolve("eval"),
+          eval.earlyStop() == null ? "" : String.format("; early stop on %s, patience %d", eval.earlyStop(), eval.patience()),
+          eval.keepBest() == 0 ? "" : String.format("; keep the %d best by %s in %s", eval.keepBest(), eval.bestGoal(),
+              settings.modelDir().resolve("best")));
+    }
     if (distributed != null) {
       out.printf("cluster: %s; this is %s%s; variables on %d ps task%s%n",
           distributed.cluster().toCompactString(), distributed.taskName(), settings.isChief() ? " (chief)" : "",
@@ -367,9 +405,18 @@ final class TrainCommand implements Callable<Integer> {
     scalars.put("accuracy", model.batchAccuracy());
     long batchesPerEpoch = (split.train().size() + batch - 1) / batch;
     Scaffold scaffold = Scaffold.builder(graph).saver(saver).localInitOp(model.iteratorInit()).build();
+    TrainingEvaluation evaluation = eval == null ? null
+        : new TrainingEvaluation(eval, settings.modelDir(), new ClassifierEvaluation(model.layerSizes(), split.eval()),
+            scaffold, flag);
     return new TrainingTask(scaffold, scalars, batchesPerEpoch,
         session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size(),
-        () -> {});
+        () -> {}, evaluation);
+  }
+
+  /** The rows of {@code --eval-data}, their columns and classes matched to the training data's. */
+  private Dataset evalRows(Path file, Dataset train) {
+    Dataset rows = Dataset.fromCsv(file, labelColumn, train.featureNames(), List.of(), this::warn);
+    return rows.withClassesOf(train, "--eval-data " + file);
   }
 
   private void warn(String message) {
@@ -393,6 +440,6 @@ final class TrainCommand implements Callable<Integer> {
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();
     scalars.put("loss", m.loss());
     Scaffold scaffold = Scaffold.builder(graph).saver(m.saver()).build();
-    return new TrainingTask(scaffold, scalars, m.batchesPerEpoch(), m::step, null, 0, m);
+    return new TrainingTask(scaffold, scalars, m.batchesPerEpoch(), m::step, null, 0, m, null);
   }
 }

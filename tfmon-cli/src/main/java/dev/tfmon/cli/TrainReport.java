@@ -30,12 +30,17 @@ final class TrainReport {
     if (o.signal() != null) {
       out.printf("stopped by %s at global step %d%s%n", o.signal(), o.reached(),
           settings.isChief() ? "; checkpoint written" : " (the chief writes the checkpoint)");
+    } else if (o.evaluation() != null && o.evaluation().stoppedEarly()) {
+      // the early-stopping line below says why
     } else if (o.stoppedThroughJmx()) {
       out.printf("stopped through JMX (requestStop) at global step %d; checkpoint written%n", o.reached());
     } else if (!o.nothingToDo() && (last < 0 || o.reached() < last)
         && (settings.distributed() == null || settings.epochs() != null)) {
       long epochs = settings.epochs() == null ? 0 : settings.epochs();
       out.printf("end of input after %d epoch%s at global step %d%n", epochs, epochs == 1 ? "" : "s", o.reached());
+    }
+    if (o.evaluation() != null) {
+      o.evaluation().report().forEach(out::println);
     }
     if (o.accuracy() != null) {
       out.printf("eval accuracy: %.4f (%d examples)%n", o.accuracy(), o.evalExamples());

@@ -9,7 +9,7 @@ import java.time.Duration;
  *
  * <pre>{@code
  * TrainSettings s = new TrainSettings(Path.of("runs/default"), 2000, null, 500, null, 100, 5.0, 100, null,
- *     Duration.ofMinutes(10), null, null);
+ *     Duration.ofMinutes(10), null, null, null);
  * }</pre>
  *
  * @param modelDir checkpoints and event files
@@ -24,6 +24,7 @@ import java.time.Duration;
  * @param stallTimeout the watchdog's timeout, zero for none
  * @param distributed this worker's cluster task, or null when training alone
  * @param server this worker's task server, or null when training alone
+ * @param eval evaluation during training, or null
  */
 record TrainSettings(
     Path modelDir,
@@ -37,7 +38,8 @@ record TrainSettings(
     MetricsEndpoint metrics,
     Duration stallTimeout,
     ClusterArgs distributed,
-    dev.tfmon.cluster.TaskServer server) {
+    dev.tfmon.cluster.TaskServer server,
+    EvalSettings eval) {
 
   /** Whether this process writes the model directory (alone, or worker 0 of a cluster). */
   boolean isChief() {

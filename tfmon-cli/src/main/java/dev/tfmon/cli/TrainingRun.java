@@ -55,10 +55,11 @@ final class TrainingRun {
    * @param signal the stop signal received ("SIGTERM"), or null
    * @param exitCode 0, or 128 + the signal's number
    * @param stoppedThroughJmx a JMX client asked the run to stop
+   * @param evaluation the evaluation during training, or null
    */
   record Outcome(
       long startStep, boolean nothingToDo, long reached, double lastLoss, Float accuracy, int evalExamples, long finalGlobalStep,
-      String signal, int exitCode, boolean stoppedThroughJmx) {}
+      String signal, int exitCode, boolean stoppedThroughJmx, TrainingEvaluation evaluation) {}
 
   Outcome run(Graph graph, TrainingTask task, long startStep) {
     long last = settings.lastStep();
@@ -66,7 +67,7 @@ final class TrainingRun {
       out.printf("the global step %d already reached --max-steps %d: nothing to train (raise --max-steps to go on)%n",
           startStep, last);
       out.flush();
-      return new Outcome(startStep, true, startStep, Double.NaN, null, 0, -1, null, 0, false);
+      return new Outcome(startStep, true, startStep, Double.NaN, null, 0, -1, null, 0, false, null);
     }
     long progressEnd = last;
     if (settings.epochs() != null) {
@@ -81,7 +82,7 @@ final class TrainingRun {
       task.scalars().forEach((tag, op) -> Summaries.scalar(graph, tag, numeric(op)));
     }
     ProgressHook progressHook = new ProgressHook(task.loss(), progress);
-    MonitoredTrainingSession.Builder mts = sessionBuilder(graph, task, progressHook);
+    MonitoredTrainingSession.Builder mts = sessionBuilder(graph, task, progressHook, progress);
     Output<TInt64> globalStep = settings.distributed() != null ? GlobalStep.readTensor(graph) : null;
     long finalGlobalStep = -1;
     Float accuracy = null;
@@ -114,10 +115,11 @@ final class TrainingRun {
     }
     long reached = progressHook.lastStep() >= 0 ? progressHook.lastStep() : startStep;
     return new Outcome(startStep, false, reached, progressHook.lastLoss(), accuracy, task.evalExamples(), finalGlobalStep,
-        signals.received(), signals.stopRequested() ? signals.exitCode() : 0, jmxStop);
+        signals.received(), signals.stopRequested() ? signals.exitCode() : 0, jmxStop, task.evaluation());
   }
 
-  private MonitoredTrainingSession.Builder sessionBuilder(Graph graph, TrainingTask task, ProgressHook progressHook) {
+  private MonitoredTrainingSession.Builder sessionBuilder(
+      Graph graph, TrainingTask task, ProgressHook progressHook, Progress progress) {
     // The hooks' summary writers come from the cache: they take this interval when created.
     SummaryWriterCache.setFlushSecs(settings.flushSecs());
     MonitoredTrainingSession.Builder mts =
@@ -131,8 +133,12 @@ final class TrainingRun {
             // TrainCommand holds the directory's lock from before the graph is built
             .lockCheckpointDir(false)
             // the command's own hooks are not the user's to tune: no cost warning about them
-            .hookCostWarningShare(1.0)
-            .hook(progressHook);
+            .hookCostWarningShare(1.0);
+    if (task.evaluation() != null) {
+      // before the progress hook: a progress line shows the evaluation made at its own step
+      task.evaluation().install(mts, settings.isChief(), r -> progress.evaluated(r.globalStep(), r.scalars()));
+    }
+    mts.hook(progressHook);
     if (settings.checkpointSecs() != null) {
       mts.saveCheckpointSecs(settings.checkpointSecs());
     } else {

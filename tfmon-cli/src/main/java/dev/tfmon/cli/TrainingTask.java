@@ -11,7 +11,7 @@ import org.tensorflow.types.TFloat32;
  * graph, reduced to what the loop needs.
  *
  * <pre>{@code
- * TrainingTask task = new TrainingTask(scaffold, Map.of("loss", loss), 38, s -> s.run(trainOp).close(), null, 0, () -> {});
+ * TrainingTask task = new TrainingTask(scaffold, Map.of("loss", loss), 38, s -> s.run(trainOp).close(), null, 0, () -> {}, null);
  * }</pre>
  *
  * @param scaffold the saver and init ops
@@ -21,6 +21,7 @@ import org.tensorflow.types.TFloat32;
  * @param evalAccuracy the accuracy on held-out examples, or null
  * @param evalExamples how many examples {@code evalAccuracy} covers
  * @param resources closed after training (fed tensors)
+ * @param evaluation evaluation during training ({@code --eval-every}), or null
  */
 record TrainingTask(
     Scaffold scaffold,
@@ -29,7 +30,8 @@ record TrainingTask(
     Step step,
     Operand<TFloat32> evalAccuracy,
     int evalExamples,
-    AutoCloseable resources) implements AutoCloseable {
+    AutoCloseable resources,
+    TrainingEvaluation evaluation) implements AutoCloseable {
 
   /** One training step on the monitored session (with hooks). */
   @FunctionalInterface

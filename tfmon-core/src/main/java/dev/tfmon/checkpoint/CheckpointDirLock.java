@@ -123,6 +123,37 @@ public final class CheckpointDirLock implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a training run seems to hold {@code dir}, judged without touching the lock (taking it,
+   * even briefly, could make a starting run fail): the lock file exists and names a live process
+   * of this host, or a process of another host (which cannot be checked from here). A lock file
+   * left by a killed run names a dead process: false. For evaluators that wait for training to end.
+   */
+  public static boolean isHeldByLiveProcess(Path dir) {
+    Path file = dir.resolve(FILE_NAME);
+    synchronized (HELD) {
+      // Held by this JVM: never read the file, since closing any descriptor of it drops the lock.
+      if (HELD.containsKey(file.toAbsolutePath().normalize())) {
+        return true;
+      }
+    }
+    String holder;
+    try {
+      holder = Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      return false;
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^pid (\\d+) on (\\S+)").matcher(holder);
+    if (!m.find()) {
+      // being written, or written by something else: assume a holder
+      return true;
+    }
+    if (!m.group(2).equals(hostname())) {
+      return true;
+    }
+    return ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false);
+  }
+
   private static Object fileKey(Path file) {
     try {
       return Files.readAttributes(file, BasicFileAttributes.class).fileKey();

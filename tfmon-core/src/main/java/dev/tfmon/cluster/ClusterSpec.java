@@ -1,5 +1,6 @@
 package dev.tfmon.cluster;
 
+import dev.tfmon.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.tfmon.cluster;
 
+import dev.tfmon.json.Json;
 import java.util.Map;
 import java.util.Optional;
 import org.tensorflow.proto.ServerDef;

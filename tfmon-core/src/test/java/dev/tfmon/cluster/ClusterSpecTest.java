@@ -1,5 +1,6 @@
 package dev.tfmon.cluster;
 
+import dev.tfmon.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

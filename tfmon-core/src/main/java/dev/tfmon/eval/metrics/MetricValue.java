@@ -32,6 +32,27 @@ public final class MetricValue {
   }
 
   /**
+   * A value of {@code shape} with {@code values} row-major (as read back from an evaluation
+   * ledger); both arrays are copied.
+   *
+   * @throws IllegalArgumentException if the number of values does not match the shape
+   */
+  public static MetricValue of(long[] shape, double[] values) {
+    long size = 1;
+    for (long d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException("expected a shape of sizes >= 0, but got " + Arrays.toString(shape));
+      }
+      size *= d;
+    }
+    if (size != values.length) {
+      throw new IllegalArgumentException(
+          "shape " + Arrays.toString(shape) + " holds " + size + " values, but got " + values.length);
+    }
+    return new MetricValue(shape.clone(), values.clone());
+  }
+
+  /**
    * Copies a numeric tensor (float32, float64, int32 or int64); the tensor stays the caller's.
    *
    * @throws IllegalArgumentException for another dtype

@@ -1,4 +1,4 @@
-package dev.tfmon.cluster;
+package dev.tfmon.json;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,15 +7,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader (RFC 8259) for cluster specs and {@code TF_CONFIG}: objects become
- * {@code Map<String, Object>} in document order, arrays {@code List<Object>}, strings {@code
- * String}, numbers {@code Long} or {@code Double}, literals {@code Boolean} or {@link #NULL}. The
- * project has no JSON library and these documents are tiny, so a dependency is not worth it.
- * Duplicate keys, trailing commas, comments and trailing garbage are errors naming the offset.
+ * A small strict JSON reader (RFC 8259) and string quoting, for the JSON tfmon reads and writes:
+ * cluster specs and {@code TF_CONFIG}, the evaluation ledger, Chrome traces. Objects become {@code
+ * Map<String, Object>} in document order, arrays {@code List<Object>}, strings {@code String},
+ * numbers {@code Long} or {@code Double}, literals {@code Boolean} or {@link #NULL}. The project
+ * has no JSON library and these documents are small, so a dependency is not worth it. Duplicate
+ * keys, trailing commas, comments and trailing garbage are errors naming the offset.
+ *
+ * <pre>{@code
+ * Map<?, ?> config = (Map<?, ?>) Json.parse(System.getenv("TF_CONFIG"));
+ * String literal = Json.quote(name);   // with quotes and escapes, ready to write
+ * }</pre>
  */
-final class Json {
+public final class Json {
   /** JSON's {@code null} (maps cannot hold Java's null). */
-  static final Object NULL = new Object() {
+  public static final Object NULL = new Object() {
     @Override
     public String toString() {
       return "null";
@@ -34,7 +40,7 @@ final class Json {
    *
    * @throws IllegalArgumentException naming the offset and what was expected
    */
-  static Object parse(String text) {
+  public static Object parse(String text) {
     if (text == null) {
       throw new IllegalArgumentException("expected a JSON document, but got null");
     }
@@ -269,7 +275,7 @@ final class Json {
   }
 
   /** Writes a string as a JSON string literal. */
-  static String quote(String s) {
+  public static String quote(String s) {
     StringBuilder sb = new StringBuilder("\"");
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
