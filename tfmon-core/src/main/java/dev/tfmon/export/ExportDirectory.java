@@ -46,7 +46,8 @@ public final class ExportDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(ExportDirectory.class);
   /** The prefix of an export being written (not an integer, so serving systems skip it). */
   public static final String TEMP_PREFIX = "temp-";
-  private static final String DELETING_PREFIX = "deleting-";
+  /** The prefix an old export is renamed to before keep-N deletes it (a kill may leave one). */
+  public static final String DELETING_PREFIX = "deleting-";
   /** The file whose presence marks a SavedModel. */
   public static final String SAVED_MODEL_FILE = "saved_model.pb";
 
