@@ -6,6 +6,7 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -71,7 +72,7 @@ public final class QueueRunner {
   private final String cancelOpName;
   private final Set<StatusCode> queueClosedExceptionTypes;
   private final Object lock = new Object();
-  private final Map<NativeSession, Integer> runsPerSession = new WeakHashMap<>();
+  private final Map<RunnableSession, Integer> runsPerSession = new WeakHashMap<>();
   private List<Throwable> exceptionsRaised = new ArrayList<>();
 
   /**
@@ -243,7 +244,8 @@ public final class QueueRunner {
    * Creates the threads that run the enqueue ops in {@code session}: one per enqueue op, named
    * {@code QueueRunnerThread-<queue>-<op>}, plus, with a coordinator, {@code
    * QueueRunnerThread-<queue>-close_on_stop}, which runs the cancel op once the coordinator stops.
-   * All are registered with the coordinator.
+   * All are registered with the coordinator. {@code session} may be a hook's borrowed session
+   * (a hook that runs a queue of its own, as the synchronous-replicas hook does on the chief).
    *
    * <p>Without a coordinator, a failing enqueue thread logs its failure, records it in {@link
    * #exceptionsRaised()} and ends (it does not rethrow it into the thread's uncaught-exception
@@ -255,7 +257,7 @@ public final class QueueRunner {
    * @return the threads, or an empty list if this runner still has live threads for {@code session}
    */
   public List<Thread> createThreads(
-      NativeSession session, Coordinator coord, boolean daemon, boolean start) {
+      RunnableSession session, Coordinator coord, boolean daemon, boolean start) {
     Objects.requireNonNull(session, "session");
     synchronized (lock) {
       Integer live = runsPerSession.get(session);
@@ -391,7 +393,7 @@ public final class QueueRunner {
     return "QueueRunner[" + queueName + ", enqueue " + enqueueOpNames + "]";
   }
 
-  private void runEnqueue(NativeSession session, String opName, Coordinator coord) {
+  private void runEnqueue(RunnableSession session, String opName, Coordinator coord) {
     boolean decremented = false;
     try {
       Runnable enqueue = resolve(session, opName);
@@ -430,7 +432,7 @@ public final class QueueRunner {
     }
   }
 
-  private void closeOnStop(NativeSession session, Coordinator coord) {
+  private void closeOnStop(RunnableSession session, Coordinator coord) {
     while (!coord.waitForStop(Duration.ofDays(1))) {
       if (Thread.currentThread().isInterrupted()) {
         return;
@@ -439,7 +441,7 @@ public final class QueueRunner {
     runQuietly(session, cancelOpName, "cancel");
   }
 
-  private int decrementRuns(NativeSession session) {
+  private int decrementRuns(RunnableSession session) {
     synchronized (lock) {
       int left = runsPerSession.getOrDefault(session, 1) - 1;
       runsPerSession.put(session, left);
@@ -447,7 +449,7 @@ public final class QueueRunner {
     }
   }
 
-  private void runQuietly(NativeSession session, String opName, String role) {
+  private void runQuietly(RunnableSession session, String opName, String role) {
     try {
       session.runner().addTarget(GraphNames.operation(session.graph(), opName)).run().close();
     } catch (RuntimeException e) {
@@ -457,7 +459,7 @@ public final class QueueRunner {
   }
 
   /** Resolves once, as Python's make_callable: "op:0" fetches a tensor, "op" runs a target. */
-  private Runnable resolve(NativeSession session, String name) {
+  private Runnable resolve(RunnableSession session, String name) {
     Graph graph = session.graph();
     try {
       if (name.indexOf(':') >= 0) {
