@@ -1,7 +1,11 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.cluster.ReplicaDeviceSetter;
+import dev.tfmon.cluster.SyncReplicas;
 import dev.tfmon.export.ExportSignature;
+import dev.tfmon.graph.CollectionKeys;
+import dev.tfmon.graph.GraphCollections;
+import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.graph.TrainOps;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,12 +39,14 @@ import org.tensorflow.types.family.TType;
  * // run model.iteratorInit() once per session (the Scaffold's local init op), then model.trainOp()
  * }</pre>
  *
- * @param trainOp one step: minimize the batch loss, increment the global step
+ * @param trainOp one step: minimize the batch loss, increment the global step (with synchronous
+ *     replicas: push the gradients and wait for the chief's update)
  * @param loss the batch's mean cross-entropy
  * @param batchAccuracy the batch's accuracy
  * @param evalAccuracy the accuracy on the evaluation examples (a constant input)
  * @param iteratorInit (re)starts the input pipeline
  * @param layerSizes input width, hidden widths, number of classes
+ * @param sync the synchronous replicas whose hook the session runs, or null
  */
 record ClassifierGraph(
     Operation trainOp,
@@ -48,7 +54,8 @@ record ClassifierGraph(
     Operand<TFloat32> batchAccuracy,
     Operand<TFloat32> evalAccuracy,
     Operation iteratorInit,
-    List<Integer> layerSizes) {
+    List<Integer> layerSizes,
+    SyncReplicas sync) {
 
   /**
    * Builds the model into {@code graph}.
@@ -88,7 +95,9 @@ record ClassifierGraph(
         List.of(in.constant(StdArrays.ndCopyOf(train.features())), in.constant(train.labels()));
     Operand<? extends TType> ds =
         in.data.tensorSliceDataset(components, List.of(Shape.of(features), Shape.scalar()));
-    ds = shuffle(graph, in, ds, train.size(), seed, List.of(Shape.of(features), Shape.scalar()));
+    // Synchronous replicas average one batch from each worker: each worker shuffles its own way.
+    long shuffleSeed = placement != null && placement.sync() ? seed + 7919L * placement.task() : seed;
+    ds = shuffle(graph, in, ds, train.size(), shuffleSeed, List.of(Shape.of(features), Shape.scalar()));
     ds = in.data.repeatDataset(ds, in.constant(epochs), types, List.of(Shape.of(features), Shape.scalar()));
     List<Shape> batched = List.of(Shape.of(-1, features), Shape.of(-1));
     ds = in.data.batchDataset(ds, in.constant((long) batchSize), in.constant(false), types, batched);
@@ -130,14 +139,27 @@ record ClassifierGraph(
     Operand<TFloat32> loss =
         t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
     Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
-    Operation trainOp = TrainOps.minimize(new OrderedAdam(graph, learningRate), loss, "train_op");
+    SyncReplicas sync = null;
+    Operation trainOp;
+    if (placement != null && placement.sync()) {
+      sync =
+          SyncReplicas.builder(new OrderedAdam(graph, learningRate))
+              .replicasToAggregate(placement.replicasToAggregate())
+              .totalReplicas(placement.totalReplicas())
+              .build();
+      trainOp = sync.minimize(loss, "train_op");
+      // the Scaffold's local init op is this one: it must set up the local step too
+      init = group(graph, "local_init", init, GraphCollections.of(graph).variables(CollectionKeys.LOCAL_VARIABLES));
+    } else {
+      trainOp = TrainOps.minimize(new OrderedAdam(graph, learningRate), loss, "train_op");
+    }
 
     Dataset eval = data.eval();
     Ops e = tf.withSubScope("eval");
     Operand<TFloat32> evalLogits = forward(e, e.constant(StdArrays.ndCopyOf(eval.features())), kernels, biases);
     Operand<TFloat32> evalAccuracy = accuracy(e, evalLogits, e.constant(eval.labels()));
     ExportSignature.recordIn(graph, List.of(servingHead(tf, features, kernels, biases)));
-    return new ClassifierGraph(trainOp, loss, batchAccuracy, evalAccuracy, init, List.copyOf(sizes));
+    return new ClassifierGraph(trainOp, loss, batchAccuracy, evalAccuracy, init, List.copyOf(sizes), sync);
   }
 
   /**
@@ -159,8 +181,29 @@ record ClassifierGraph(
         .build();
   }
 
-  /** Where the variables of a distributed model go (see {@link ReplicaDeviceSetter}). */
-  record Placement(ReplicaDeviceSetter setter, int task) {}
+  /**
+   * Where the variables of a distributed model go (see {@link ReplicaDeviceSetter}), and whether
+   * the workers train as synchronous replicas.
+   *
+   * @param replicasToAggregate gradients per update with synchronous replicas, 0 for asynchronous
+   *     training
+   * @param totalReplicas the workers that train (with synchronous replicas)
+   */
+  record Placement(ReplicaDeviceSetter setter, int task, int replicasToAggregate, int totalReplicas) {
+    Placement(ReplicaDeviceSetter setter, int task) {
+      this(setter, task, 0, 0);
+    }
+
+    boolean sync() {
+      return replicasToAggregate > 0;
+    }
+  }
+
+  private static Operation group(Graph graph, String name, Operation first, List<GraphVariable> variables) {
+    var builder = graph.opBuilder("NoOp", name, Ops.create(graph).scope()).addControlInput(first);
+    variables.forEach(v -> builder.addControlInput(v.initializer()));
+    return builder.build();
+  }
 
   private static Ops variableOps(Ops tf, Placement placement) {
     return placement == null ? tf : placement.setter().variableOps(tf);

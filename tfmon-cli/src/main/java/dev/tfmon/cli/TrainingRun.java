@@ -132,7 +132,8 @@ final class TrainingRun {
             .lockCheckpointDir(false)
             // the command's own hooks are not the user's to tune: no cost warning about them
             .hookCostWarningShare(1.0)
-            .hook(progressHook);
+            .hook(progressHook)
+            .hooks(task.hooks());
     if (settings.checkpointSecs() != null) {
       mts.saveCheckpointSecs(settings.checkpointSecs());
     } else {

@@ -1,7 +1,9 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.scaffold.Scaffold;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -11,7 +13,7 @@ import org.tensorflow.types.TFloat32;
  * graph, reduced to what the loop needs.
  *
  * <pre>{@code
- * TrainingTask task = new TrainingTask(scaffold, Map.of("loss", loss), 38, s -> s.run(trainOp).close(), null, 0, () -> {});
+ * TrainingTask task = new TrainingTask(scaffold, Map.of("loss", loss), 38, s -> s.run(trainOp).close(), null, 0, () -> {}, List.of());
  * }</pre>
  *
  * @param scaffold the saver and init ops
@@ -21,6 +23,7 @@ import org.tensorflow.types.TFloat32;
  * @param evalAccuracy the accuracy on held-out examples, or null
  * @param evalExamples how many examples {@code evalAccuracy} covers
  * @param resources closed after training (fed tensors)
+ * @param hooks the task's own hooks (the synchronous replicas' hook), run with the command's
  */
 record TrainingTask(
     Scaffold scaffold,
@@ -29,7 +32,8 @@ record TrainingTask(
     Step step,
     Operand<TFloat32> evalAccuracy,
     int evalExamples,
-    AutoCloseable resources) implements AutoCloseable {
+    AutoCloseable resources,
+    List<SessionRunHook> hooks) implements AutoCloseable {
 
   /** One training step on the monitored session (with hooks). */
   @FunctionalInterface
