@@ -47,8 +47,9 @@ import org.tensorflow.types.TString;
  * exit status 1).
  *
  * <p>Arguments: {@code --cluster job=a,b;job=c --task i --last-step n --model-dir d [--save-every
- * n] [--print-every n] [--max-wait-secs n] [--sync aggregate/total]}. With {@code --sync} the
- * workers train as synchronous replicas ({@link SyncReplicas}).
+ * n] [--print-every n] [--max-wait-secs n] [--sync aggregate/total] [--step-delay-ms n]}. With
+ * {@code --sync} the workers train as synchronous replicas ({@link SyncReplicas}); a step delay
+ * paces each worker (a soak of known length whatever the machine's speed).
  */
 public final class ClusterTrainerMain {
   private ClusterTrainerMain() {}
@@ -68,6 +69,7 @@ public final class ClusterTrainerMain {
     long maxWaitSecs = Long.parseLong(opts.getOrDefault("--max-wait-secs", "90"));
     boolean chief = task == 0;
     String syncArg = opts.get("--sync");
+    long stepDelayMs = Long.parseLong(opts.getOrDefault("--step-delay-ms", "0"));
 
     TaskServer server = TaskServer.start(spec, "worker", task);
     TaskServerMain.printReady(System.out, server);
@@ -122,7 +124,13 @@ public final class ClusterTrainerMain {
       }
       try (MonitoredSession session = builder.build()) {
         SessionRunArgs trainArgs = SessionRunArgs.builder().target(model.train()).build();
-        session.runUntilStopped(s -> s.run(trainArgs).close());
+        session.runUntilStopped(
+            s -> {
+              s.run(trainArgs).close();
+              if (stepDelayMs > 0) {
+                Thread.sleep(stepDelayMs);
+              }
+            });
       } catch (RuntimeException e) {
         print("FAILED " + e.getClass().getSimpleName() + ": " + e.getMessage());
         System.exit(1);
