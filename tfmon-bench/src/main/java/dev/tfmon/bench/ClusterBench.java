@@ -167,14 +167,22 @@ public final class ClusterBench {
         }
       }
       long markAt = Long.MAX_VALUE;
-      for (int t = 0; t < workers; t++) {
-        markAt = Math.min(markAt, number(cluster.task("worker", t).awaitPrinted("MARK ", TIMEOUT), "at"));
-      }
-      double psRss = rssMb(cluster.task("ps", 0));
+      double psRss = Double.NaN;
       double workerRss = 0;
+      int sampled = 0;
       for (int t = 0; t < workers; t++) {
-        workerRss += rssMb(cluster.task("worker", t)) / workers;
+        // each process's resident memory while it trains, read as soon as it passed the warm-up
+        markAt = Math.min(markAt, number(cluster.task("worker", t).awaitPrinted("MARK ", TIMEOUT), "at"));
+        double rss = rssMb(cluster.task("worker", t));
+        if (!Double.isNaN(rss)) {
+          workerRss += rss;
+          sampled++;
+        }
+        if (t == 0) {
+          psRss = rssMb(cluster.task("ps", 0));
+        }
       }
+      workerRss = sampled == 0 ? Double.NaN : workerRss / sampled;
       long doneAt = 0;
       long doneStep = 0;
       long runs = 0;
@@ -193,14 +201,18 @@ public final class ClusterBench {
     }
   }
 
-  /** The process's resident set (VmRSS of /proc/PID/status), in MB. */
-  private static double rssMb(ChildProcess p) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.process().pid()), "status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+  /** The process's resident set (VmRSS of /proc/PID/status) in MB; NaN once it has exited. */
+  private static double rssMb(ChildProcess p) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.process().pid()), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
       }
+    } catch (IOException e) {
+      // gone already
     }
-    throw new IllegalStateException("no VmRSS for " + p.name());
+    return Double.NaN;
   }
 
   private static void recovery(int restarts, int hidden, long maxBackoffMs) throws Exception {

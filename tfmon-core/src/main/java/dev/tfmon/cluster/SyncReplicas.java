@@ -74,9 +74,15 @@ import org.tensorflow.types.family.TType;
  * current step (see {@link #hook(boolean, int)}), which keeps training going after a restart of the
  * chief (workers blocked on an empty queue whose gradients were already taken get going again);
  * the price is that the first steps after a start may be computed from a stale local step and
- * dropped. TensorFlow Java produces dense gradients only (its C++ gradient of a
- * gather is dense), so there is no sparse accumulator. Gradients are averaged, so the learning
- * rate is that of one replica's batch.
+ * dropped.
+ *
+ * <p>The local step is a local variable: the Scaffold's default local init op initializes it; a
+ * Scaffold given a local init op of its own must include its initializer (collection {@code
+ * local_variables}), or the session never becomes ready.
+ *
+ * <p>TensorFlow Java produces dense gradients only (its C++ gradient of a gather is dense), so
+ * there is no sparse accumulator. Gradients are averaged, so the learning rate is that of one
+ * replica's batch.
  */
 public final class SyncReplicas {
   private static final Logger LOG = LoggerFactory.getLogger(SyncReplicas.class);

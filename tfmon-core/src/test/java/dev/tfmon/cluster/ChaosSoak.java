@@ -68,9 +68,11 @@ record ChaosSoak(
           seed, kills.size(), recoveries, finalStep, checkpointsVerified, wallMs / 1000.0,
           finalStep * 1000.0 / wallMs));
       for (String kind : List.of("ps", "chief", "worker")) {
-        List<Long> times = kills.stream().filter(k -> k.kind().equals(kind)).map(Kill::recoveredAfterMs).toList();
+        List<Kill> ofKind = kills.stream().filter(k -> k.kind().equals(kind)).toList();
+        List<Long> times = ofKind.stream().map(Kill::recoveredAfterMs).filter(ms -> ms >= 0).toList();
         if (!times.isEmpty()) {
-          b.append(String.format(" %s x%d mean %.1f s max %.1f s;", kind, times.size(),
+          b.append(String.format(" %s x%d (%d killed again first) mean %.1f s max %.1f s;", kind, ofKind.size(),
+              ofKind.size() - times.size(),
               times.stream().mapToLong(Long::longValue).average().orElse(0) / 1000.0,
               times.stream().mapToLong(Long::longValue).max().orElse(0) / 1000.0));
         }
@@ -167,7 +169,7 @@ record ChaosSoak(
   /**
    * How long after the kill the job trained again: the latest first step after the kill among the
    * witnesses (the restarted worker; for a ps task, the workers running at the kill). A witness
-   * that died before it trained again (a later kill) does not count.
+   * that died before it trained again (a later kill) does not count; -1 when none trained again.
    */
   private static Kill withRecovery(Kill k, List<ChildProcess> witnesses) {
     long latest = -1;
@@ -179,7 +181,7 @@ record ChaosSoak(
         }
       }
     }
-    return new Kill(k.task(), k.killedAtMs(), k.readyAfterMs(), latest < 0 ? 0 : latest - k.killedAtMs());
+    return new Kill(k.task(), k.killedAtMs(), k.readyAfterMs(), latest < 0 ? -1 : latest - k.killedAtMs());
   }
 
   /**

@@ -160,14 +160,7 @@ class SyncReplicasTest {
 
     float[] weights() {
       try (RunResult r = session.run(SessionRunArgs.fetch(w, b))) {
-        TFloat32 wv = r.get(w);
-        TFloat32 bv = r.get(b);
-        float[] out = new float[FEATURES + 1];
-        for (int j = 0; j < FEATURES; j++) {
-          out[j] = wv.getFloat(j, 0);
-        }
-        out[FEATURES] = bv.getFloat(0);
-        return out;
+        return flat(r.get(w), r.get(b));
       }
     }
 
@@ -222,16 +215,19 @@ class SyncReplicasTest {
         }
       }
       try (RunResult r = s.runner().fetch(w).fetch(b).run()) {
-        TFloat32 wv = (TFloat32) r.get(0);
-        TFloat32 bv = (TFloat32) r.get(1);
-        float[] out = new float[FEATURES + 1];
-        for (int j = 0; j < FEATURES; j++) {
-          out[j] = wv.getFloat(j, 0);
-        }
-        out[FEATURES] = bv.getFloat(0);
-        return out;
+        return flat((TFloat32) r.get(0), (TFloat32) r.get(1));
       }
     }
+  }
+
+  /** The weights then the bias, as one array. */
+  static float[] flat(TFloat32 w, TFloat32 b) {
+    float[] out = new float[FEATURES + 1];
+    for (int j = 0; j < FEATURES; j++) {
+      out[j] = w.getFloat(j, 0);
+    }
+    out[FEATURES] = b.getFloat(0);
+    return out;
   }
 
   // issue 14 item 2: 2 workers aggregating 2

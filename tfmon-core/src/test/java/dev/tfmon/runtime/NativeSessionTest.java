@@ -217,11 +217,7 @@ class NativeSessionTest {
       try {
         Future<?> blocked =
             pool.submit(() -> s.runner().fetch(deq.components().get(0)).options(timeout).run());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (s.runsInFlight() == 0) {
-          assertThat(System.nanoTime()).as("the dequeue run never started").isLessThan(deadline);
-          Thread.onSpinWait();
-        }
+        awaitRunInFlight(s);
         s.close();
         // Had close() not waited, TensorFlow would have cancelled the blocked run (CANCELLED);
         // waiting lets it end by its own deadline.
@@ -232,6 +228,14 @@ class NativeSessionTest {
         pool.shutdownNow();
         s.close();
       }
+    }
+  }
+
+  private static void awaitRunInFlight(NativeSession s) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (s.runsInFlight() == 0) {
+      assertThat(System.nanoTime()).as("the dequeue run never started").isLessThan(deadline);
+      Thread.onSpinWait();
     }
   }
 
@@ -247,11 +251,7 @@ class NativeSessionTest {
       try {
         // no deadline: only the cancel can end this run
         Future<?> blocked = pool.submit(() -> s.runner().fetch(deq.components().get(0)).run());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (s.runsInFlight() == 0) {
-          assertThat(System.nanoTime()).as("the dequeue run never started").isLessThan(deadline);
-          Thread.onSpinWait();
-        }
+        awaitRunInFlight(s);
         s.cancelAndClose();
         assertThatThrownBy(() -> blocked.get(10, TimeUnit.SECONDS))
             .hasCauseInstanceOf(dev.tfmon.errors.CancelledException.class);
