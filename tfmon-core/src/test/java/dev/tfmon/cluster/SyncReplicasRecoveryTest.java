@@ -13,14 +13,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Synchronous replicas survive killed workers (issue 14 item 2): 1 ps + 2 workers aggregating 2,
- * every task its own JVM that serves and trains ({@link ClusterTrainerMain} {@code --sync 2/2}).
+ * every task its own JVM that serves and trains ({@link ClusterTrainerMain} {@code --sync 2/2},
+ * paced at 20 ms a step so that the job is still running when its chief is killed).
  * The non-chief worker is killed with SIGKILL and restarted, then the chief; each time the job goes
  * on and both workers reach the last step. Every wait is bounded ({@code awaitLine} deadlines), so a
  * deadlock fails the test instead of hanging it.
  */
 @Tag("multiprocess")
 class SyncReplicasRecoveryTest {
-  private static final long LAST_STEP = 240;
+  private static final long LAST_STEP = 400;
   private static final String REFILLED =
       "[main] INFO dev.tfmon.cluster.SyncReplicasHook - SyncReplicas 'sync_replicas': chief enqueued 2 tokens";
 
@@ -38,9 +39,8 @@ class SyncReplicasRecoveryTest {
   // issue 14 item 2: a killed worker in sync mode recovers; the chief re-fills the tokens
   @Test
   void killedWorkerAndKilledChiefRejoinAndNobodyDeadlocks() {
-    try (LocalCluster cluster =
-        DistributedTrainingTest.builder(modelDir, LAST_STEP, 40, 90, 1, 2, List.of("--sync", "2/2", "--print-every", "10"))
-            .reserve()) {
+    List<String> sync = List.of("--sync", "2/2", "--print-every", "10", "--step-delay-ms", "20");
+    try (LocalCluster cluster = DistributedTrainingTest.builder(modelDir, LAST_STEP, 40, 90, 1, 2, sync).reserve()) {
       cluster.startAll();
       ChildProcess chief = cluster.task("worker", 0);
       assertThat(chief.awaitPrinted(REFILLED, TRAIN)).contains("at global step 0");
