@@ -2,6 +2,7 @@ package dev.tfmon.bench;
 
 import dev.tfmon.cluster.ClusterSpec;
 import dev.tfmon.cluster.ReplicaDeviceSetter;
+import dev.tfmon.cluster.SyncReplicas;
 import dev.tfmon.cluster.TaskServer;
 import dev.tfmon.cluster.TaskServerMain;
 import dev.tfmon.coord.Coordinator;
@@ -22,6 +23,7 @@ import dev.tfmon.session.WorkerSessionCreator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.tensorflow.Graph;
@@ -38,7 +40,9 @@ import org.tensorflow.types.TInt64;
  * (variables on the ps tasks) until the global step reaches {@code --last-step}. Worker 0 is the
  * chief (initializes or restores, checkpoints every {@code --save-every} steps). Prints {@code
  * READY}, {@code FIRST session=n step=s at=ms}, {@code MARK step=s at=ms} once the global step
- * passes {@code --mark-step}, and {@code DONE step=s at=ms}.
+ * passes {@code --mark-step}, and {@code DONE step=s at=ms runs=n runMs=ms} (this worker's runs and
+ * their time since the mark). With {@code --sync aggregate/total} the workers train as synchronous
+ * replicas ({@link SyncReplicas}).
  */
 public final class ClusterBenchWorker {
   private ClusterBenchWorker() {}
@@ -46,6 +50,10 @@ public final class ClusterBenchWorker {
   /** The benchmark model: a 16-H-1 network on a fixed batch of 32, as in MonitoredSessionBench. */
   record Model(Output<TInt64> step, Operation train) {
     static Model build(Graph g, ReplicaDeviceSetter placement, int task, int hidden) {
+      return build(g, placement, task, hidden, null);
+    }
+
+    static Model build(Graph g, ReplicaDeviceSetter placement, int task, int hidden, SyncReplicas sync) {
       Ops tf;
       if (placement == null) {
         GlobalStep.getOrCreate(g);
@@ -75,7 +83,10 @@ public final class ClusterBenchWorker {
               .math.mean(
                   tf.math.square(tf.math.sub(tf.linalg.matMul(h, w2), tf.constant(StdArrays.ndCopyOf(ys)))),
                   tf.constant(new int[] {0, 1}));
-      Operation train = TrainOps.minimize(new GradientDescent(g, 0.01f), loss, "train_op");
+      Operation train =
+          sync == null
+              ? TrainOps.minimize(new GradientDescent(g, 0.01f), loss, "train_op")
+              : sync.minimize(loss, "train_op");
       return new Model(GlobalStep.readTensor(g), train);
     }
   }
@@ -99,7 +110,12 @@ public final class ClusterBenchWorker {
     TaskServerMain.printReady(System.out, server);
     try (Graph g = new Graph()) {
       ReplicaDeviceSetter placement = ReplicaDeviceSetter.forCluster(spec);
-      Model model = Model.build(g, placement, task, hidden);
+      SyncReplicas sync = null;
+      if (o.containsKey("--sync")) {
+        String[] counts = o.get("--sync").split("/");
+        sync = SyncReplicas.wrap(new GradientDescent(g, 0.01f), Integer.parseInt(counts[0]), Integer.parseInt(counts[1]));
+      }
+      Model model = Model.build(g, placement, task, hidden, sync);
       Scaffold scaffold = Scaffold.of(g);
       SessionCreator creator =
           task == 0
@@ -111,6 +127,7 @@ public final class ClusterBenchWorker {
       try (MonitoredSession session =
           MonitoredSession.builder(creator)
               .hook(probe)
+              .hooks(sync == null ? List.of() : List.of(sync.hook(task == 0)))
               .recoveryPolicy(
                   RecoveryPolicy.builder()
                       .backoff(Duration.ofMillis(Math.min(100, maxBackoffMs)), Duration.ofMillis(maxBackoffMs))
@@ -120,7 +137,8 @@ public final class ClusterBenchWorker {
         SessionRunArgs step = SessionRunArgs.builder().target(model.train()).build();
         session.runUntilStopped(s -> s.run(step).close());
       }
-      print("DONE step=" + probe.last + " at=" + System.currentTimeMillis());
+      print("DONE step=" + probe.last + " at=" + System.currentTimeMillis() + " runs=" + probe.runsSinceMark
+          + " runMs=" + (probe.markedAt < 0 ? 0 : System.currentTimeMillis() - probe.markedAt));
     }
     System.exit(0);
   }
@@ -145,6 +163,8 @@ public final class ClusterBenchWorker {
     private boolean marked;
     private long lastSaved = -1;
     long last;
+    long runsSinceMark;
+    long markedAt = -1;
 
     Probe(Model model, Scaffold scaffold, Path dir, boolean chief, long saveEvery, long markStep, long lastStep) {
       this.model = model;
@@ -179,9 +199,13 @@ public final class ClusterBenchWorker {
         first = false;
         print("FIRST session=" + sessions + " step=" + step + " at=" + System.currentTimeMillis());
       }
+      if (marked) {
+        runsSinceMark++;
+      }
       if (!marked && step >= markStep) {
         marked = true;
-        print("MARK step=" + step + " at=" + System.currentTimeMillis());
+        markedAt = System.currentTimeMillis();
+        print("MARK step=" + step + " at=" + markedAt);
       }
       if (chief && step >= lastSaved + saveEvery) {
         save();

@@ -1,7 +1,11 @@
 package dev.tfmon.cli;
 
 import dev.tfmon.cluster.ReplicaDeviceSetter;
+import dev.tfmon.cluster.SyncReplicas;
 import dev.tfmon.export.ExportSignature;
+import dev.tfmon.graph.CollectionKeys;
+import dev.tfmon.graph.GraphCollections;
+import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.graph.TrainOps;
 import dev.tfmon.schedule.LearningRateSchedule;
 import java.util.ArrayList;
@@ -33,12 +37,14 @@ import org.tensorflow.types.family.TType;
  * // run model.iteratorInit() once per session (the Scaffold's local init op), then model.trainOp()
  * }</pre>
  *
- * @param trainOp one step: minimize the batch loss, increment the global step
+ * @param trainOp one step: minimize the batch loss, increment the global step (with synchronous
+ *     replicas: push the gradients and wait for the chief's update)
  * @param loss the batch's mean cross-entropy
  * @param batchAccuracy the batch's accuracy
  * @param evalAccuracy the accuracy on the evaluation examples (a constant input)
  * @param iteratorInit (re)starts the input pipeline
  * @param layerSizes input width, hidden widths, number of classes
+ * @param sync the synchronous replicas whose hook the session runs, or null
  */
 record ClassifierGraph(
     Operation trainOp,
@@ -46,7 +52,8 @@ record ClassifierGraph(
     Operand<TFloat32> batchAccuracy,
     Operand<TFloat32> evalAccuracy,
     Operation iteratorInit,
-    List<Integer> layerSizes) {
+    List<Integer> layerSizes,
+    SyncReplicas sync) {
 
   /**
    * Builds the model into {@code graph}.
@@ -89,8 +96,10 @@ record ClassifierGraph(
 
     // (SparseSoftmaxCrossEntropyWithLogits has no C++ gradient, so the loss takes one-hot labels.)
     // Input pipeline: the examples are constants of the graph; tf.data slices, shuffles, repeats
-    // and batches them.
-    ExampleBatches input = ExampleBatches.build(graph, tf.withSubScope("input"), train, batchSize, seed, epochs);
+    // and batches them. Synchronous replicas average one batch from each worker: each worker
+    // shuffles its own way.
+    long shuffleSeed = placement != null && placement.sync() ? seed + 7919L * placement.task() : seed;
+    ExampleBatches input = ExampleBatches.build(graph, tf.withSubScope("input"), train, batchSize, shuffleSeed, epochs);
     Operation init = input.init();
     Operand<TFloat32> x = input.x();
     Operand<TInt32> y = input.y();
@@ -125,17 +134,30 @@ record ClassifierGraph(
     Operand<TFloat32> loss =
         t.withName("loss").math.mean(t.nn.softmaxCrossEntropyWithLogits(logits, t.oneHot(y, t.constant(train.numClasses()), t.constant(1f), t.constant(0f))).loss(), t.constant(0));
     Operand<TFloat32> batchAccuracy = accuracy(t, logits, y);
-    Optimizer optimizer = new OrderedAdam(graph, learningRate);
-    Operation trainOp = schedule == null
-        ? TrainOps.minimize(optimizer, loss, "train_op")
-        : TrainOps.minimize(optimizer, schedule.learningRate(graph), loss, "train_op");
+    SyncReplicas sync = null;
+    Operation trainOp;
+    if (placement != null && placement.sync()) {
+      sync =
+          SyncReplicas.builder(new OrderedAdam(graph, learningRate))
+              .replicasToAggregate(placement.replicasToAggregate())
+              .totalReplicas(placement.totalReplicas())
+              .build();
+      trainOp = sync.minimize(loss, "train_op");
+      // the Scaffold's local init op is this one: it must set up the local step too
+      init = group(graph, "local_init", init, GraphCollections.of(graph).variables(CollectionKeys.LOCAL_VARIABLES));
+    } else {
+      Optimizer optimizer = new OrderedAdam(graph, learningRate);
+      trainOp = schedule == null
+          ? TrainOps.minimize(optimizer, loss, "train_op")
+          : TrainOps.minimize(optimizer, schedule.learningRate(graph), loss, "train_op");
+    }
 
     Dataset eval = data.eval();
     Ops e = tf.withSubScope("eval");
     Operand<TFloat32> evalLogits = forward(e, e.constant(StdArrays.ndCopyOf(eval.features())), kernels, biases);
     Operand<TFloat32> evalAccuracy = accuracy(e, evalLogits, e.constant(eval.labels()));
     ExportSignature.recordIn(graph, List.of(servingHead(tf, features, kernels, biases)));
-    return new ClassifierGraph(trainOp, loss, batchAccuracy, evalAccuracy, init, List.copyOf(sizes));
+    return new ClassifierGraph(trainOp, loss, batchAccuracy, evalAccuracy, init, List.copyOf(sizes), sync);
   }
 
   /**
@@ -157,8 +179,29 @@ record ClassifierGraph(
         .build();
   }
 
-  /** Where the variables of a distributed model go (see {@link ReplicaDeviceSetter}). */
-  record Placement(ReplicaDeviceSetter setter, int task) {}
+  /**
+   * Where the variables of a distributed model go (see {@link ReplicaDeviceSetter}), and whether
+   * the workers train as synchronous replicas.
+   *
+   * @param replicasToAggregate gradients per update with synchronous replicas, 0 for asynchronous
+   *     training
+   * @param totalReplicas the workers that train (with synchronous replicas)
+   */
+  record Placement(ReplicaDeviceSetter setter, int task, int replicasToAggregate, int totalReplicas) {
+    Placement(ReplicaDeviceSetter setter, int task) {
+      this(setter, task, 0, 0);
+    }
+
+    boolean sync() {
+      return replicasToAggregate > 0;
+    }
+  }
+
+  private static Operation group(Graph graph, String name, Operation first, List<GraphVariable> variables) {
+    var builder = graph.opBuilder("NoOp", name, Ops.create(graph).scope()).addControlInput(first);
+    variables.forEach(v -> builder.addControlInput(v.initializer()));
+    return builder.build();
+  }
 
   private static Ops variableOps(Ops tf, Placement placement) {
     return placement == null ? tf : placement.setter().variableOps(tf);

@@ -106,6 +106,11 @@ record ClusterArgs(ClusterSpec cluster, String job, int task) {
     return "/job:" + cluster.chiefJob() + "/task:0";
   }
 
+  /** The tasks that train: every worker, and the chief job's task if there is one. */
+  int replicas() {
+    return cluster.numTasks("worker") + (cluster.hasJob("chief") ? cluster.numTasks("chief") : 0);
+  }
+
   /** Variables on the ps tasks, this task's computation on this task's own job. */
   ReplicaDeviceSetter placement() {
     return ReplicaDeviceSetter.forCluster(cluster, "ps", job);

@@ -28,6 +28,7 @@ import sun.misc.Signal;
  *
  * <pre>{@code
  * tfmon cluster --ps 1 --workers 2 train --max-steps 2000 --model-dir runs/dist
+ * tfmon cluster --ps 1 --workers 3 --sync --replicas-to-aggregate 2 train --max-steps 500
  * }</pre>
  */
 @Command(
@@ -57,6 +58,14 @@ final class ClusterCommand implements Callable<Integer> {
       description = "Give each task a loopback address of its own (127.0.0.2, 127.0.0.3, ...), as if each ran on its own host.")
   boolean hostPerTask;
 
+  @Option(names = "--sync",
+      description = "Synchronous replicas: each step averages the workers' gradients (passes --sync to every worker's train).")
+  boolean sync;
+
+  @Option(names = "--replicas-to-aggregate", paramLabel = "N",
+      description = "With --sync: gradients per step (default: all M workers; fewer leaves M-N backup workers).")
+  Integer replicasToAggregate;
+
   @Option(names = "--start-timeout", defaultValue = "60s", paramLabel = "DURATION",
       description = "How long a task may take to start serving (default: ${DEFAULT-VALUE}).")
   String startTimeout;
@@ -78,7 +87,13 @@ final class ClusterCommand implements Callable<Integer> {
     if (timeout.isZero()) {
       throw CliException.usage("--start-timeout must be positive, but got " + startTimeout);
     }
-    List<String> trainArgs = command.subList(1, command.size());
+    List<String> trainArgs = new ArrayList<>(command.subList(1, command.size()));
+    if (sync) {
+      trainArgs.add("--sync");
+      if (replicasToAggregate != null) {
+        trainArgs.addAll(List.of("--replicas-to-aggregate", replicasToAggregate.toString()));
+      }
+    }
     Path modelDir = Path.of(modelDir(trainArgs));
     Object printLock = new Object();
     // TensorFlow's C++ INFO lines come before its log level applies; hide them like ./tfmon does.
@@ -194,6 +209,12 @@ final class ClusterCommand implements Callable<Integer> {
     }
     if (workers < 1 || workers > MAX_TASKS) {
       throw CliException.usage("--workers must be between 1 and " + MAX_TASKS + ", but got " + workers);
+    }
+    if (replicasToAggregate != null && !sync) {
+      throw CliException.usage("--replicas-to-aggregate " + replicasToAggregate + " needs --sync");
+    }
+    if (replicasToAggregate != null && replicasToAggregate < 1) {
+      throw CliException.usage("--replicas-to-aggregate must be positive, but got " + replicasToAggregate);
     }
     if (!command.get(0).equals("train")) {
       throw CliException.usage("expected the job 'train' after the cluster options, but got '" + command.get(0) + "'");

@@ -154,6 +154,15 @@ final class TrainCommand implements Callable<Integer> {
           + "e.g. 90s, 10m, 1h; 0 turns the watchdog off (default: ${DEFAULT-VALUE}).")
   String stallTimeout;
 
+  @Option(names = "--sync",
+      description = "On a cluster: synchronous replicas (TF 1.x's SyncReplicasOptimizer): each step applies the "
+          + "average of --replicas-to-aggregate workers' gradients; stale ones are dropped.")
+  boolean sync;
+
+  @Option(names = "--replicas-to-aggregate", paramLabel = "N",
+      description = "With --sync: the gradients each step averages (default: every worker's; fewer leaves backup workers).")
+  Integer replicasToAggregate;
+
   /** --cluster, --job, --task: train as one worker (or the chief) of a cluster. */
   @CommandLine.Mixin ClusterOptions clusterOptions;
 
@@ -210,6 +219,7 @@ final class TrainCommand implements Callable<Integer> {
   private TrainSettings resolve() {
     Duration stall = TrainingMonitoring.parseDuration("--stall-timeout", stallTimeout);
     ClusterArgs distributed = resolveCluster();
+    checkSync(distributed);
     MetricsEndpoint metrics = resolveMetrics();
     if (saveCheckpointSteps != null && saveCheckpointSecs != null) {
       throw CliException.usage(
@@ -323,6 +333,29 @@ final class TrainCommand implements Callable<Integer> {
     return distributed;
   }
 
+  private void checkSync(ClusterArgs distributed) {
+    if (replicasToAggregate != null && !sync) {
+      throw CliException.usage("--replicas-to-aggregate " + replicasToAggregate + " needs --sync");
+    }
+    if (!sync) {
+      return;
+    }
+    if (distributed == null) {
+      throw CliException.usage("--sync needs a cluster (--cluster SPEC or the TF_CONFIG environment variable)");
+    }
+    if (replicasToAggregate != null && replicasToAggregate < 1) {
+      throw CliException.usage("--replicas-to-aggregate must be positive, but got " + replicasToAggregate);
+    }
+    if (epochs != null) {
+      // every worker would end at the end of its own data, and the others wait for its gradients
+      throw CliException.usage("--sync stops at --max-steps; --epochs " + epochs + " cannot end synchronous replicas together");
+    }
+    if (lrSchedule != null) {
+      throw CliException.usage("--lr-schedule " + lrSchedule + " does not apply to --sync: the synchronous replicas'"
+          + " optimizer takes the fixed --learning-rate");
+    }
+  }
+
   private static CheckpointDirLock lock(Path modelDir) {
     try {
       return CheckpointDirLock.acquire(modelDir);
@@ -373,6 +406,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     ClusterArgs distributed = settings.distributed();
     ClassifierGraph.Placement placement = distributed == null ? null
+        : sync ? new ClassifierGraph.Placement(distributed.placement(), distributed.task(),
+            replicasToAggregate != null ? replicasToAggregate : distributed.replicas(), distributed.replicas())
         : new ClassifierGraph.Placement(distributed.placement(), distributed.task());
     ClassifierGraph model =
         ClassifierGraph.build(graph, split, hidden, batch, learningRate, schedule, epochs != null ? epochs : -1, seed, placement);
@@ -399,6 +434,11 @@ final class TrainCommand implements Callable<Integer> {
       out.printf("cluster: %s; this is %s%s; variables on %d ps task%s%n",
           distributed.cluster().toCompactString(), distributed.taskName(), settings.isChief() ? " (chief)" : "",
           distributed.cluster().numTasks("ps"), distributed.cluster().numTasks("ps") == 1 ? "" : "s");
+      if (model.sync() != null) {
+        out.printf("synchronous replicas: each step averages %d of the %d workers' gradients%s%n",
+            model.sync().replicasToAggregate(), model.sync().totalReplicas(),
+            model.sync().replicasToAggregate() < model.sync().totalReplicas() ? " (the others are backups)" : "");
+      }
     }
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();
     scalars.put("loss", model.loss());
@@ -410,7 +450,8 @@ final class TrainCommand implements Callable<Integer> {
             scaffold, flag);
     return new TrainingTask(scaffold, scalars, batchesPerEpoch,
         session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size(),
-        () -> {}, evaluation);
+        () -> {}, evaluation,
+        model.sync() == null ? List.of() : List.of(model.sync().hook(settings.isChief())));
   }
 
   /** The rows of {@code --eval-data}, their columns and classes matched to the training data's. */
@@ -440,6 +481,6 @@ final class TrainCommand implements Callable<Integer> {
     Map<String, Operand<?>> scalars = new LinkedHashMap<>();
     scalars.put("loss", m.loss());
     Scaffold scaffold = Scaffold.builder(graph).saver(m.saver()).build();
-    return new TrainingTask(scaffold, scalars, m.batchesPerEpoch(), m::step, null, 0, m, null);
+    return new TrainingTask(scaffold, scalars, m.batchesPerEpoch(), m::step, null, 0, m, null, List.of());
   }
 }

@@ -138,7 +138,7 @@ final class TrainingRun {
       // before the progress hook: a progress line shows the evaluation made at its own step
       task.evaluation().install(mts, settings.isChief(), r -> progress.evaluated(r.globalStep(), r.scalars()));
     }
-    mts.hook(progressHook);
+    mts.hook(progressHook).hooks(task.hooks());
     if (settings.checkpointSecs() != null) {
       mts.saveCheckpointSecs(settings.checkpointSecs());
     } else {

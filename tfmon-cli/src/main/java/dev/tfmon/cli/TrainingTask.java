@@ -1,7 +1,9 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.session.MonitoredSession;
 import dev.tfmon.scaffold.Scaffold;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -11,7 +13,8 @@ import org.tensorflow.types.TFloat32;
  * graph, reduced to what the loop needs.
  *
  * <pre>{@code
- * TrainingTask task = new TrainingTask(scaffold, Map.of("loss", loss), 38, s -> s.run(trainOp).close(), null, 0, () -> {}, null);
+ * TrainingTask task = new TrainingTask(scaffold, Map.of("loss", loss), 38, s -> s.run(trainOp).close(), null, 0, () -> {}, null,
+ *     List.of());
  * }</pre>
  *
  * @param scaffold the saver and init ops
@@ -22,6 +25,7 @@ import org.tensorflow.types.TFloat32;
  * @param evalExamples how many examples {@code evalAccuracy} covers
  * @param resources closed after training (fed tensors)
  * @param evaluation evaluation during training ({@code --eval-every}), or null
+ * @param hooks the task's own hooks (the synchronous replicas' hook), run with the command's
  */
 record TrainingTask(
     Scaffold scaffold,
@@ -31,7 +35,8 @@ record TrainingTask(
     Operand<TFloat32> evalAccuracy,
     int evalExamples,
     AutoCloseable resources,
-    TrainingEvaluation evaluation) implements AutoCloseable {
+    TrainingEvaluation evaluation,
+    List<SessionRunHook> hooks) implements AutoCloseable {
 
   /** One training step on the monitored session (with hooks). */
   @FunctionalInterface

@@ -80,6 +80,48 @@ class ClusterCliTest {
         .contains("global_step").contains("dense_0_kernel").contains("dense_0_kernel-m").contains("beta1_power");
   }
 
+  // issue 14 item 2: tfmon cluster --sync, 3 workers aggregating 2 (one backup)
+  @Test
+  void syncReplicasWithABackupWorkerTrainToTheStepLimit() {
+    Path modelDir = work.resolve("sync");
+    CliProcess.Result r = CliProcess.run(work, TIMEOUT,
+        "cluster", "--ps", "1", "--workers", "3", "--sync", "--replicas-to-aggregate", "2",
+        "train", "--max-steps", "120", "--model-dir", modelDir.toString(), "--log-steps", "40");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(0);
+    assertThat(r.out()).as(r.toString())
+        .contains("[worker0] synchronous replicas: each step averages 2 of the 3 workers' gradients (the others are backups)")
+        .contains("[worker2] synchronous replicas: each step averages 2 of the 3 workers' gradients")
+        .contains("all 3 workers finished; the ps task stopped");
+    for (int w = 0; w < 3; w++) {
+      assertThat(doneStep(r.out(), w)).isGreaterThanOrEqualTo(120);
+    }
+    String checkpoint = Checkpoints.latestCheckpoint(modelDir).orElseThrow();
+    assertThat(Long.parseLong(checkpoint.substring(checkpoint.lastIndexOf('-') + 1))).isGreaterThanOrEqualTo(120);
+    CliProcess.Result inspect = CliProcess.run(work, TIMEOUT, "inspect", modelDir.toString());
+    assertThat(inspect.exitCode()).as(inspect.toString()).isEqualTo(0);
+    // the same 21 tensors as without --sync: the local step is a local variable, never saved
+    assertThat(inspect.out()).contains("checkpoint " + checkpoint + ": 21 tensors").doesNotContain("local_step");
+  }
+
+  // issue 14 item 2
+  @Test
+  void syncOptionsNeedEachOtherAndACluster() {
+    CliProcess.Result noSync = CliProcess.run(work, TIMEOUT, "cluster", "--replicas-to-aggregate", "2", "train");
+    assertThat(noSync.exitCode()).isEqualTo(2);
+    assertThat(noSync.err()).contains("tfmon: error: --replicas-to-aggregate 2 needs --sync");
+    CliProcess.Result alone = CliProcess.run(work, TIMEOUT, "train", "--sync", "--model-dir", work.resolve("m").toString());
+    assertThat(alone.exitCode()).isEqualTo(2);
+    assertThat(alone.err()).contains("tfmon: error: --sync needs a cluster (--cluster SPEC or the TF_CONFIG environment variable)");
+    CliProcess.Result zero = CliProcess.run(work, TIMEOUT, "cluster", "--sync", "--replicas-to-aggregate", "0", "train");
+    assertThat(zero.exitCode()).isEqualTo(2);
+    assertThat(zero.err()).contains("tfmon: error: --replicas-to-aggregate must be positive, but got 0");
+    CliProcess.Result epochs = CliProcess.run(work, TIMEOUT, "train", "--sync", "--epochs", "2",
+        "--cluster", "ps=127.0.0.1:1;worker=127.0.0.1:2", "--model-dir", work.resolve("e").toString());
+    assertThat(epochs.exitCode()).isEqualTo(2);
+    assertThat(epochs.err()).contains("tfmon: error: --sync stops at --max-steps; --epochs 2 cannot end synchronous replicas together");
+  }
+
   // issue 14 item 4: this cluster runs with every task on its own loopback address
   @Test
   void sigtermStopsTheWorkersWithACheckpointAndKillsEveryTask() {

@@ -14,7 +14,10 @@
  *       tensorflow-framework optimizer's slots and shared state follow the variables ({@code
  *       TrainOps.minimize} places them);
  *   <li>{@link dev.tfmon.cluster.LocalCluster}: N ps + M worker processes on loopback ports (one
- *       address per task if wished).
+ *       address per task if wished);
+ *   <li>{@link dev.tfmon.cluster.SyncReplicas}: synchronous replicas (TF 1.x's {@code
+ *       SyncReplicasOptimizer}): gradient accumulators on the ps tasks, a token queue, the chief's
+ *       queue runner and a hook; backup workers.
  * </ul>
  *
  * <p>{@code TF_CONFIG}'s task types: {@code ps}, {@code worker}, {@code chief} (with a chief job,

@@ -3,7 +3,7 @@ package dev.tfmon.coord;
 import dev.tfmon.errors.StatusCode;
 import dev.tfmon.errors.TensorFlowStatusException;
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,7 @@ final class EnqueueThreads {
   private final String cancelOpName;
   private final Set<StatusCode> queueClosed;
   private final Object lock = new Object();
-  private final Map<NativeSession, Integer> runsPerSession = new WeakHashMap<>();
+  private final Map<RunnableSession, Integer> runsPerSession = new WeakHashMap<>();
   private List<Throwable> exceptionsRaised = new ArrayList<>();
 
   EnqueueThreads(
@@ -54,7 +54,7 @@ final class EnqueueThreads {
   }
 
   /** See {@link QueueRunner#createThreads}. */
-  List<Thread> create(NativeSession session, Coordinator coord, boolean daemon, boolean start) {
+  List<Thread> create(RunnableSession session, Coordinator coord, boolean daemon, boolean start) {
     Objects.requireNonNull(session, "session");
     synchronized (lock) {
       Integer live = runsPerSession.get(session);
@@ -88,7 +88,7 @@ final class EnqueueThreads {
     return threads;
   }
 
-  private void runEnqueue(NativeSession session, String opName, Coordinator coord) {
+  private void runEnqueue(RunnableSession session, String opName, Coordinator coord) {
     boolean decremented = false;
     try {
       Runnable enqueue = resolve(session, opName);
@@ -127,7 +127,7 @@ final class EnqueueThreads {
     }
   }
 
-  private void closeOnStop(NativeSession session, Coordinator coord) {
+  private void closeOnStop(RunnableSession session, Coordinator coord) {
     while (!coord.waitForStop(Duration.ofDays(1))) {
       if (Thread.currentThread().isInterrupted()) {
         return;
@@ -136,7 +136,7 @@ final class EnqueueThreads {
     runQuietly(session, cancelOpName, "cancel");
   }
 
-  private int decrementRuns(NativeSession session) {
+  private int decrementRuns(RunnableSession session) {
     synchronized (lock) {
       int left = runsPerSession.getOrDefault(session, 1) - 1;
       runsPerSession.put(session, left);
@@ -144,7 +144,7 @@ final class EnqueueThreads {
     }
   }
 
-  private void runQuietly(NativeSession session, String opName, String role) {
+  private void runQuietly(RunnableSession session, String opName, String role) {
     try {
       session.runner().addTarget(GraphNames.operation(session.graph(), opName)).run().close();
     } catch (RuntimeException e) {
@@ -154,7 +154,7 @@ final class EnqueueThreads {
   }
 
   /** Resolves once: "op:0" fetches a tensor, "op" runs a target. */
-  private Runnable resolve(NativeSession session, String name) {
+  private Runnable resolve(RunnableSession session, String name) {
     Graph graph = session.graph();
     try {
       if (name.indexOf(':') >= 0) {

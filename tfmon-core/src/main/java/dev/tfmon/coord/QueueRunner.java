@@ -4,7 +4,7 @@ import dev.tfmon.errors.StatusCode;
 import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.runtime.GraphNames;
-import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.runtime.RunnableSession;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -256,7 +256,8 @@ public final class QueueRunner {
    * Creates the threads that run the enqueue ops in {@code session}: one per enqueue op, named
    * {@code QueueRunnerThread-<queue>-<op>}, plus, with a coordinator, {@code
    * QueueRunnerThread-<queue>-close_on_stop}, which runs the cancel op once the coordinator stops.
-   * All are registered with the coordinator.
+   * All are registered with the coordinator. {@code session} may be a hook's borrowed session
+   * (a hook that runs a queue of its own, as the synchronous-replicas hook does on the chief).
    *
    * <p>Without a coordinator, a failing enqueue thread logs its failure, records it in {@link
    * #exceptionsRaised()} and ends (it does not rethrow it into the thread's uncaught-exception
@@ -268,7 +269,7 @@ public final class QueueRunner {
    * @return the threads, or an empty list if this runner still has live threads for {@code session}
    */
   public List<Thread> createThreads(
-      NativeSession session, Coordinator coord, boolean daemon, boolean start) {
+      RunnableSession session, Coordinator coord, boolean daemon, boolean start) {
     return threads.create(session, coord, daemon, start);
   }
 
@@ -340,7 +341,7 @@ public final class QueueRunner {
    * @return the threads of every runner (empty for runners already running on {@code session})
    */
   public static List<Thread> startQueueRunners(
-      NativeSession session, Coordinator coord, Graph graph) {
+      RunnableSession session, Coordinator coord, Graph graph) {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(graph, "graph");
     if (session.graph() != graph) {
@@ -355,7 +356,7 @@ public final class QueueRunner {
    * {@link #createThreads}. An empty collection is logged as a warning, as in TensorFlow.
    */
   public static List<Thread> startQueueRunners(
-      NativeSession session, Coordinator coord, boolean daemon, boolean start, String collection) {
+      RunnableSession session, Coordinator coord, boolean daemon, boolean start, String collection) {
     Objects.requireNonNull(session, "session");
     List<QueueRunner> runners = fromCollection(session.graph(), collection, null);
     if (runners.isEmpty()) {

@@ -171,7 +171,7 @@ public final class GlobalStep {
    * once every operation of {@code after} has run. For a ref variable it is an {@code AssignAdd},
    * like Python's {@code minimize(..., global_step)}.
    */
-  static synchronized Operation incrementAfter(
+  public static synchronized Operation incrementAfter(
       Graph graph, long amount, String name, List<Operation> after) {
     GraphVariable step = require(graph);
     Scope scope = Ops.create(graph).scope();

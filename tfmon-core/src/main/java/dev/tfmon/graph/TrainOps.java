@@ -100,6 +100,19 @@ public final class TrainOps {
    * OptimizerColocation}).
    */
   public static Op applyGradients(Optimizer optimizer, Operand<?> loss, String name) {
+    return applyGradients(optimizer, computeGradients(loss), name);
+  }
+
+  /**
+   * The gradients of {@code loss} against {@link #trainableVariables(Graph)}, paired with their
+   * variables (TF 1.x's {@code compute_gradients}); variables the loss does not depend on are left
+   * out. Code that changes or aggregates gradients before applying them (synchronous replicas,
+   * clipping) calls this, then {@link #applyGradients(Optimizer, List, String)}.
+   *
+   * @throws IllegalArgumentException if the graph has no trainable variable, or the loss depends on
+   *     none of them
+   */
+  public static List<Optimizer.GradAndVar<? extends TType>> computeGradients(Operand<?> loss) {
     Graph graph = (Graph) loss.env();
     List<Output<?>> variables = trainableVariables(graph);
     if (variables.isEmpty()) {
@@ -126,10 +139,26 @@ public final class TrainOps {
               + "' depends on none of the trainable variables "
               + unconnected);
     }
+    return pairs;
+  }
+
+  /**
+   * Applies {@code gradients} with {@code optimizer} (TF 1.x's {@code apply_gradients} without a
+   * global step) and places the optimizer's own variables beside the variables they serve ({@link
+   * OptimizerColocation}).
+   *
+   * @throws IllegalArgumentException if {@code gradients} is empty
+   */
+  public static Op applyGradients(
+      Optimizer optimizer, List<Optimizer.GradAndVar<? extends TType>> gradients, String name) {
+    if (gradients.isEmpty()) {
+      throw new IllegalArgumentException("no gradient to apply for '" + name + "'");
+    }
+    Graph graph = (Graph) gradients.get(0).getVariable().env();
     Set<String> before = OptimizerColocation.opNames(graph);
-    Op update = optimizer.applyGradients(pairs, name);
+    Op update = optimizer.applyGradients(gradients, name);
     List<Output<?>> served = new ArrayList<>();
-    pairs.forEach(p -> served.add(p.getVariable()));
+    gradients.forEach(p -> served.add(p.getVariable()));
     OptimizerColocation.colocate(graph, before, served);
     return update;
   }

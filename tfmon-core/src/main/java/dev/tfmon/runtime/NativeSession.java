@@ -1,6 +1,7 @@
 package dev.tfmon.runtime;
 
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_AllocateTensor;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_CloseSession;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteTensor;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_Dim;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_GetCode;
@@ -68,6 +69,7 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
   private TF_Session handle;
   private int runsInFlight;
   private boolean closed;
+  private boolean cancelling;
   private Session view;
   private final RunnableSession runOnly = new RunOnly(this);
 
@@ -256,6 +258,29 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
     }
   }
 
+  /**
+   * Cancels the runs in flight, then {@link #close()}s: TensorFlow's own session close runs first,
+   * so a run blocked on a queue or a gradient accumulator ends with CANCELLED instead of holding
+   * the close forever; the native memory is freed once those runs have returned. This is what TF
+   * 1.x's {@code Session.close()} does, and what a monitored session does last, after its threads
+   * had their grace period. Later calls, and calls after {@link #close()}, do nothing.
+   */
+  public void cancelAndClose() {
+    synchronized (lock) {
+      if (!closed && runsInFlight > 0) {
+        // Under the lock, so that no concurrent close() frees the handle meanwhile; the runs this
+        // cancels wait for the lock in endRun() and then let close() below finish.
+        cancelling = true;
+        try (PointerScope scope = new PointerScope()) {
+          TF_Status status = TF_Status.newStatus();
+          // A failure (a cluster task already gone) changes nothing: close() follows either way.
+          TF_CloseSession(handle, status);
+        }
+      }
+    }
+    close();
+  }
+
   /** The number of runs currently inside TensorFlow (for tests and diagnostics). */
   int runsInFlight() {
     synchronized (lock) {
@@ -264,7 +289,7 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
   }
 
   private void requireOpen() {
-    if (closed) {
+    if (closed || cancelling) {
       throw new IllegalStateException(
           "this session is closed"
               + (target.isEmpty() ? "" : " (target " + target + ")")

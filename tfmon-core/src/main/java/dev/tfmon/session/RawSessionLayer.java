@@ -64,6 +64,8 @@ public final class RawSessionLayer implements SessionLayer {
 
   @Override
   public void close() {
-    session.close();
+    // After the coordinator's grace period a thread still inside a run (a queue runner blocked
+    // on an accumulator) is cancelled, as TF 1.x's session close does, instead of waited for.
+    session.cancelAndClose();
   }
 }

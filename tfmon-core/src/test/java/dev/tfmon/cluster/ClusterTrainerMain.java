@@ -20,6 +20,7 @@ import dev.tfmon.testing.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -46,7 +47,9 @@ import org.tensorflow.types.TString;
  * exit status 1).
  *
  * <p>Arguments: {@code --cluster job=a,b;job=c --task i --last-step n --model-dir d [--save-every
- * n] [--print-every n] [--max-wait-secs n]}.
+ * n] [--print-every n] [--max-wait-secs n] [--sync aggregate/total] [--step-delay-ms n]}. With
+ * {@code --sync} the workers train as synchronous replicas ({@link SyncReplicas}); a step delay
+ * paces each worker (a soak of known length whatever the machine's speed).
  */
 public final class ClusterTrainerMain {
   private ClusterTrainerMain() {}
@@ -65,13 +68,22 @@ public final class ClusterTrainerMain {
     long printEvery = Long.parseLong(opts.getOrDefault("--print-every", "20"));
     long maxWaitSecs = Long.parseLong(opts.getOrDefault("--max-wait-secs", "90"));
     boolean chief = task == 0;
+    String syncArg = opts.get("--sync");
+    long stepDelayMs = Long.parseLong(opts.getOrDefault("--step-delay-ms", "0"));
 
     TaskServer server = TaskServer.start(spec, "worker", task);
     TaskServerMain.printReady(System.out, server);
 
     try (Graph g = new Graph()) {
       ReplicaDeviceSetter placement = ReplicaDeviceSetter.forCluster(spec);
-      Model model = Model.build(g, placement, task);
+      SyncReplicas sync = null;
+      if (syncArg != null) {
+        String[] counts = syncArg.split("/");
+        sync =
+            SyncReplicas.wrap(
+                new GradientDescent(g, 0.05f), Integer.parseInt(counts[0]), Integer.parseInt(counts[1]));
+      }
+      Model model = Model.build(g, placement, task, sync);
       Scaffold scaffold = Scaffold.of(g);
       SessionCreator creator =
           chief
@@ -90,6 +102,7 @@ public final class ClusterTrainerMain {
       MonitoredSession.Builder<MonitoredSession> builder =
           MonitoredSession.builder(creator)
               .hook(progress)
+              .hooks(sync == null ? List.of() : List.of(sync.hook(chief)))
               .recoveryPolicy(
                   RecoveryPolicy.builder()
                       .backoff(Duration.ofMillis(100), Duration.ofSeconds(1))
@@ -111,7 +124,13 @@ public final class ClusterTrainerMain {
       }
       try (MonitoredSession session = builder.build()) {
         SessionRunArgs trainArgs = SessionRunArgs.builder().target(model.train()).build();
-        session.runUntilStopped(s -> s.run(trainArgs).close());
+        session.runUntilStopped(
+            s -> {
+              s.run(trainArgs).close();
+              if (stepDelayMs > 0) {
+                Thread.sleep(stepDelayMs);
+              }
+            });
       } catch (RuntimeException e) {
         print("FAILED " + e.getClass().getSimpleName() + ": " + e.getMessage());
         System.exit(1);
@@ -133,7 +152,7 @@ public final class ClusterTrainerMain {
 
   /** y = 3x + 2 on 64 points; weights on the ps tasks, computation on this worker. */
   record Model(Output<TInt64> step, Operand<TFloat32> loss, Operation train, Output<TString> summary) {
-    static Model build(Graph g, ReplicaDeviceSetter placement, int task) {
+    static Model build(Graph g, ReplicaDeviceSetter placement, int task, SyncReplicas sync) {
       placement.globalStep(g);
       Ops tf = placement.workerOps(Ops.create(g), task);
       float[] xs = new float[64];
@@ -148,7 +167,10 @@ public final class ClusterTrainerMain {
       var loss =
           tf.withName("loss")
               .math.mean(tf.math.square(tf.math.sub(prediction, tf.constant(ys))), tf.constant(0));
-      Operation train = TrainOps.minimize(new GradientDescent(g, 0.05f), loss, "train_op");
+      Operation train =
+          sync == null
+              ? TrainOps.minimize(new GradientDescent(g, 0.05f), loss, "train_op")
+              : sync.minimize(loss, "train_op");
       Output<TString> summary = Summaries.scalar(g, "loss", loss);
       return new Model(GlobalStep.readTensor(g), loss, train, summary);
     }

@@ -9,6 +9,7 @@ import dev.tfmon.summary.ScalarSeries;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -43,25 +44,38 @@ class DistributedTrainingTest {
   }
 
   static LocalCluster.Builder builder(Path modelDir, long lastStep, long saveEvery, long maxWaitSecs) {
+    return builder(modelDir, lastStep, saveEvery, maxWaitSecs, 1, 2, List.of());
+  }
+
+  /**
+   * {@code ps} ps tasks and {@code workers} {@link ClusterTrainerMain} workers, each given {@code
+   * trainerArgs} too (such as {@code --sync 2/2}).
+   */
+  static LocalCluster.Builder builder(
+      Path modelDir, long lastStep, long saveEvery, long maxWaitSecs, int ps, int workers,
+      List<String> trainerArgs) {
     List<String> jvm = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     LocalCluster.TaskCommand server = LocalCluster.serverCommand(jvm);
     return LocalCluster.builder()
-        .ps(1)
-        .workers(2)
+        .ps(ps)
+        .workers(workers)
         .command(
-            (spec, job, task) ->
-                job.equals("ps")
-                    ? server.command(spec, job, task)
-                    : ChildProcess.javaCommand(
-                        jvm,
-                        ClusterTrainerMain.class.getName(),
-                        List.of(
-                            "--cluster", spec.toCompactString(),
-                            "--task", Integer.toString(task),
-                            "--last-step", Long.toString(lastStep),
-                            "--model-dir", modelDir.toString(),
-                            "--save-every", Long.toString(saveEvery),
-                            "--max-wait-secs", Long.toString(maxWaitSecs))))
+            (spec, job, task) -> {
+              if (job.equals("ps")) {
+                return server.command(spec, job, task);
+              }
+              List<String> args =
+                  new ArrayList<>(
+                      List.of(
+                          "--cluster", spec.toCompactString(),
+                          "--task", Integer.toString(task),
+                          "--last-step", Long.toString(lastStep),
+                          "--model-dir", modelDir.toString(),
+                          "--save-every", Long.toString(saveEvery),
+                          "--max-wait-secs", Long.toString(maxWaitSecs)));
+              args.addAll(trainerArgs);
+              return ChildProcess.javaCommand(jvm, ClusterTrainerMain.class.getName(), args);
+            })
         .startTimeout(START);
   }
 

@@ -233,6 +233,32 @@ class NativeSessionTest {
     }
   }
 
+  // issue 14 item 2: the synchronous replicas' queue runner waits on an accumulator at the end
+  @Test
+  void cancelAndCloseCancelsRunsInFlightInsteadOfWaitingForThem() throws Exception {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      FifoQueue q = tf.io.fifoQueue(List.of(TFloat32.class));
+      QueueDequeue deq = tf.io.queueDequeue(q, List.of(TFloat32.class));
+      NativeSession s = NativeSession.open(g);
+      ExecutorService pool = Executors.newFixedThreadPool(1);
+      try {
+        // no deadline: only the cancel can end this run
+        Future<?> blocked = pool.submit(() -> s.runner().fetch(deq.components().get(0)).run());
+        Await.until("the dequeue run to start", Duration.ofSeconds(10), () -> s.runsInFlight() > 0);
+        s.cancelAndClose();
+        assertThatThrownBy(() -> blocked.get(10, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(dev.tfmon.errors.CancelledException.class);
+        assertThat(s.isClosed()).isTrue();
+        assertThat(s.runsInFlight()).isZero();
+        s.cancelAndClose();
+      } finally {
+        pool.shutdownNow();
+        s.close();
+      }
+    }
+  }
+
   @Test
   void sessionViewSharesTheNativeSession() {
     try (Graph g = new Graph()) {
