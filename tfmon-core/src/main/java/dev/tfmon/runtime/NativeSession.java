@@ -30,8 +30,6 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.TfmonBridge;
 import org.tensorflow.internal.c_api.TF_Buffer;
-import org.tensorflow.internal.c_api.TF_Operation;
-import org.tensorflow.internal.c_api.TF_Output;
 import org.tensorflow.internal.c_api.TF_Session;
 import org.tensorflow.internal.c_api.TF_SessionOptions;
 import org.tensorflow.internal.c_api.TF_Status;
@@ -70,6 +68,14 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
   private boolean closed;
   private Session view;
   private final RunnableSession runOnly = new RunOnly(this);
+  /** Native argument arrays of recent run signatures, for reuse (see {@link RunFrame}). */
+  private final List<RunFrame> idleFrames = new ArrayList<>();
+
+  /**
+   * How many run signatures keep their frames: a training loop has a few (the step, a hook's
+   * occasional extra fetch, the global step read); more would only hold native memory.
+   */
+  private static final int MAX_IDLE_FRAMES = 4;
 
   private NativeSession(Graph graph, String target, ConfigProto config) {
     this.graph = graph;
@@ -225,6 +231,7 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
   public void close() {
     TF_Session toRelease;
     Session viewToClose;
+    List<RunFrame> framesToFree;
     synchronized (lock) {
       if (closed) {
         return;
@@ -245,14 +252,24 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
       handle = null;
       viewToClose = view;
       view = null;
+      framesToFree = new ArrayList<>(idleFrames);
+      idleFrames.clear();
     }
     try {
+      framesToFree.forEach(RunFrame::close);
       if (viewToClose != null) {
         viewToClose.close();
       }
       toRelease.releaseReference();
     } finally {
       graphLease.close();
+    }
+  }
+
+  /** The number of kept run frames (for tests). */
+  int idleFrames() {
+    synchronized (lock) {
+      return idleFrames.size();
     }
   }
 
@@ -272,19 +289,49 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
     }
   }
 
-  private TF_Session beginRun() {
+  /**
+   * Starts a run: counts it in flight and hands it an idle frame of the same signature, if there is
+   * one (else null: the caller allocates one).
+   */
+  private TF_Session beginRun(
+      List<Output<?>> feeds, List<Output<?>> fetches, List<Operation> targets, RunFrame[] frame) {
     synchronized (lock) {
       requireOpen();
       runsInFlight++;
+      for (int i = idleFrames.size() - 1; i >= 0; i--) {
+        RunFrame f = idleFrames.get(i);
+        if (f.matches(feeds, fetches, targets)) {
+          frame[0] = idleFrames.remove(i);
+          break;
+        }
+      }
       return handle;
     }
   }
 
-  private void endRun() {
+  /**
+   * Ends a run, keeping its frame for the next run of the same signature when the run succeeded (a
+   * failed run's frame is freed: nothing of a failure is carried into later runs).
+   */
+  private void endRun(RunFrame frame, boolean keepFrame) {
+    RunFrame evicted = null;
     synchronized (lock) {
+      if (frame != null) {
+        if (closed || !keepFrame) {
+          evicted = frame;
+        } else {
+          idleFrames.add(frame);
+          if (idleFrames.size() > MAX_IDLE_FRAMES) {
+            evicted = idleFrames.remove(0);
+          }
+        }
+      }
       if (--runsInFlight == 0) {
         lock.notifyAll();
       }
+    }
+    if (evicted != null) {
+      evicted.close();
     }
   }
 
@@ -297,51 +344,51 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
       boolean wantMetadata) {
     int nFeeds = feeds.size();
     int nFetches = fetches.size();
-    int nTargets = targets.size();
     List<Tensor> outputs = new ArrayList<>(nFetches);
     RunMetadata metadata = null;
-    TF_Session session = beginRun();
-    try (PointerScope scope = new PointerScope()) {
-      TF_Output inputs = new TF_Output(Math.max(1, nFeeds));
-      PointerPointer<TF_Tensor> inputValues = new PointerPointer<>(Math.max(1, nFeeds));
+    RunFrame[] taken = new RunFrame[1];
+    TF_Session session = beginRun(feeds, fetches, targets, taken);
+    RunFrame frame = taken[0];
+    TF_Buffer runMetadata = null;
+    boolean succeeded = false;
+    try {
+      if (frame == null) {
+        frame = RunFrame.allocate(feeds, fetches, targets);
+      }
+      PointerPointer<TF_Tensor> inputValues = frame.inputValues;
       for (int i = 0; i < nFeeds; i++) {
-        Output<?> feed = feeds.get(i);
-        inputs.position(i).oper(TfmonBridge.operationHandle(feed.op())).index(feed.index());
         inputValues.put(i, TfmonBridge.tensorHandle(feedValues.get(i)));
       }
-      inputs.position(0);
-      TF_Output outputSpecs = new TF_Output(Math.max(1, nFetches));
-      PointerPointer<TF_Tensor> outputValues = new PointerPointer<>(Math.max(1, nFetches));
-      for (int i = 0; i < nFetches; i++) {
-        Output<?> fetch = fetches.get(i);
-        outputSpecs.position(i).oper(TfmonBridge.operationHandle(fetch.op())).index(fetch.index());
+      if (wantMetadata) {
+        try (PointerScope scope = new PointerScope()) {
+          runMetadata = TF_Buffer.newBuffer();
+          runMetadata.retainReference();
+        }
       }
-      outputSpecs.position(0);
-      PointerPointer<TF_Operation> targetHandles = new PointerPointer<>(Math.max(1, nTargets));
-      for (int i = 0; i < nTargets; i++) {
-        targetHandles.put(i, TfmonBridge.operationHandle(targets.get(i)));
-      }
-      TF_Buffer runOptions = options == null ? null : TF_Buffer.newBufferFromString(options);
-      TF_Buffer runMetadata = wantMetadata ? TF_Buffer.newBuffer() : null;
-      TF_Status status = TF_Status.newStatus();
-
       TF_SessionRun(
           session,
-          runOptions,
-          inputs,
+          frame.optionsBuffer(options),
+          frame.inputs,
           inputValues,
           nFeeds,
-          outputSpecs,
-          outputValues,
+          frame.outputs,
+          frame.outputValues,
           nFetches,
-          targetHandles,
-          nTargets,
+          frame.targets,
+          targets.size(),
           runMetadata,
-          status);
-      throwIfNotOk(status, null);
+          frame.status);
+      throwIfNotOk(frame.status, null);
 
-      for (int i = 0; i < nFetches; i++) {
-        outputs.add(TfmonBridge.adoptTensor(unshared(outputValues.get(TF_Tensor.class, i))));
+      if (nFetches > 0) {
+        // A scope of our own: adopting registers the handle with the innermost scope, which must
+        // not be a caller's (it would hold the tensor's memory until that scope closes).
+        try (PointerScope scope = new PointerScope()) {
+          for (int i = 0; i < nFetches; i++) {
+            outputs.add(
+                TfmonBridge.adoptTensor(unshared(frame.outputValues.get(TF_Tensor.class, i))));
+          }
+        }
       }
       if (runMetadata != null) {
         // Without tracing TensorFlow may leave the buffer empty: that is an empty RunMetadata.
@@ -350,7 +397,9 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
                 ? RunMetadata.getDefaultInstance()
                 : RunMetadata.parseFrom(runMetadata.copyData());
       }
-      return RunResult.ofFetches(fetches, outputs, metadata);
+      RunResult result = RunResult.ofFetches(fetches, outputs, metadata);
+      succeeded = true;
+      return result;
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       outputs.forEach(Tensor::close);
       throw new IllegalStateException("TensorFlow returned RunMetadata that does not parse", e);
@@ -358,7 +407,10 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
       outputs.forEach(Tensor::close);
       throw e;
     } finally {
-      endRun();
+      if (runMetadata != null) {
+        runMetadata.releaseReference();
+      }
+      endRun(frame, succeeded);
     }
   }
 
