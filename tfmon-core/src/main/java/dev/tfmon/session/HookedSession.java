@@ -3,20 +3,10 @@ package dev.tfmon.session;
 import dev.tfmon.hook.SessionRunContext;
 import dev.tfmon.hook.SessionRunHook;
 import dev.tfmon.hook.SessionRunValues;
-import dev.tfmon.runtime.GraphNames;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.SessionRunArgs;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import org.tensorflow.Operation;
-import org.tensorflow.Output;
 import org.tensorflow.Tensor;
-import org.tensorflow.proto.DebugOptions;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
 
@@ -26,12 +16,17 @@ import org.tensorflow.proto.RunOptions;
  * afterRun} with its own results. A tensor fed twice (by two hooks, or by a hook and the caller)
  * is an error naming it. Once a hook requests a stop, {@link #shouldStop()} is true.
  *
+ * <p>How the requests are merged and the tensors handed out is a {@link RunPlan}; the plans of
+ * recent runs are kept, so a loop whose caller and hooks pass the same request objects every run
+ * (as the standard hooks do) merges nothing after its first runs.
+ *
  * <p>This layer never calls {@code begin}, {@code afterCreateSession} or {@code end}: {@link
  * MonitoredSession} does.
  */
 public class HookedSession extends WrappedSession {
   private final List<SessionRunHook> hooks;
   private final HookCosts costs;
+  private final RunPlan.Cache plans = new RunPlan.Cache();
   private volatile boolean stopRequestedByHook;
 
   public HookedSession(SessionLayer inner, List<SessionRunHook> hooks) {
@@ -60,18 +55,8 @@ public class HookedSession extends WrappedSession {
       throw new IllegalStateException("Run called even after should_stop requested.");
     }
     long start = System.nanoTime();
-    int n = hooks.size();
     SessionRunContext context = new SessionRunContext(callerArgs, requireInner().rawSession().runOnly());
-    SessionRunArgs[] requests = new SessionRunArgs[n];
-    for (int i = 0; i < n; i++) {
-      long t0 = System.nanoTime();
-      try {
-        requests[i] = hooks.get(i).beforeRun(context);
-      } finally {
-        costs.addBefore(i, System.nanoTime() - t0);
-      }
-    }
-
+    SessionRunArgs[] requests = beforeRun(context);
     boolean hooksAskNothing = true;
     for (SessionRunArgs req : requests) {
       hooksAskNothing &= req == null;
@@ -79,129 +64,56 @@ public class HookedSession extends WrappedSession {
     if (hooksAskNothing) {
       return runAsAsked(callerArgs, context, start);
     }
-
-    // One de-duplicated list of fetches: the caller's first, then each hook's.
-    Map<String, Integer> slotByName = new LinkedHashMap<>();
-    List<Output<?>> unique = new ArrayList<>();
-    int[] callerSlots = slotsFor(callerArgs.fetches(), slotByName, unique);
-    int[][] hookSlots = new int[n][];
-    Map<String, Operation> targets = new LinkedHashMap<>();
-    callerArgs.targets().forEach(t -> targets.putIfAbsent(t.name(), t));
-    Map<String, Output<?>> hookFeedOwners = new LinkedHashMap<>();
-    Map<Output<?>, Tensor> hookFeeds = new LinkedHashMap<>();
-    RunOptions.Builder options =
-        callerArgs.options() == null ? RunOptions.newBuilder() : callerArgs.options().toBuilder();
-    boolean wantMetadata = callerArgs.wantMetadata();
-    for (int i = 0; i < n; i++) {
-      SessionRunArgs req = requests[i];
-      if (req == null) {
-        continue;
-      }
-      hookSlots[i] = slotsFor(req.fetches(), slotByName, unique);
-      req.targets().forEach(t -> targets.putIfAbsent(t.name(), t));
-      if (!req.feeds().isEmpty()) {
-        List<String> conflicts = new ArrayList<>();
-        for (Map.Entry<Output<?>, Tensor> feed : req.feeds().entrySet()) {
-          String name = GraphNames.tensorName(feed.getKey());
-          if (hookFeedOwners.containsKey(name)) {
-            conflicts.add(name);
-          }
-        }
-        if (!conflicts.isEmpty()) {
-          throw new IllegalStateException(
-              "Same tensor is fed by two hooks. Conflict(s): " + conflicts);
-        }
-        req.feeds()
-            .forEach(
-                (k, v) -> {
-                  hookFeedOwners.put(GraphNames.tensorName(k), k);
-                  hookFeeds.put(k, v);
-                });
-      }
-      if (req.options() != null) {
-        mergeRunOptions(options, req.options());
-      }
-      wantMetadata |= req.wantMetadata();
-    }
-    Map<Output<?>, Tensor> feeds = new LinkedHashMap<>(callerArgs.feeds());
-    if (!hookFeeds.isEmpty() && !callerArgs.feeds().isEmpty()) {
-      List<String> conflicts = new ArrayList<>();
-      for (Output<?> callerFeed : callerArgs.feeds().keySet()) {
-        String name = GraphNames.tensorName(callerFeed);
-        if (hookFeedOwners.containsKey(name)) {
-          conflicts.add(name);
-        }
-      }
-      if (!conflicts.isEmpty()) {
-        throw new IllegalStateException(
-            "Same tensor is fed by a SessionRunHook and user. Conflict(s): " + conflicts);
-      }
-    }
-    feeds.putAll(hookFeeds);
-    RunOptions merged = options.build();
-    wantMetadata |=
-        merged.getTraceLevel() != RunOptions.TraceLevel.NO_TRACE || merged.getOutputPartitionGraphs();
-
-    SessionRunArgs combined =
-        new SessionRunArgs(
-            unique,
-            new ArrayList<>(targets.values()),
-            feeds,
-            merged.equals(RunOptions.getDefaultInstance()) ? null : merged,
-            wantMetadata);
+    RunPlan plan = plans.planFor(callerArgs, requests);
     Tensor[] tensors;
     RunMetadata metadata;
-    try (RunResult raw = requireInner().run(combined)) {
-      tensors = new Tensor[raw.size()];
-      for (int i = 0; i < tensors.length; i++) {
-        tensors[i] = raw.take(i);
-      }
-      metadata = raw.metadata().orElse(null);
-    }
-
-    Set<Tensor> ownedByCaller = Collections.newSetFromMap(new IdentityHashMap<>());
-    List<Tensor> callerTensors = new ArrayList<>(callerSlots.length);
-    for (int slot : callerSlots) {
-      callerTensors.add(tensors[slot]);
-      ownedByCaller.add(tensors[slot]);
+    try (RunResult all = requireInner().run(plan.merged())) {
+      tensors = plan.takeAll(all);
+      metadata = all.metadata().orElse(null);
     }
     boolean delivered = false;
     try {
       RunMetadata hookMetadata = metadata == null ? RunMetadata.getDefaultInstance() : metadata;
-      for (int i = 0; i < n; i++) {
-        SessionRunValues values;
-        if (hookSlots[i] == null || hookSlots[i].length == 0) {
-          values = SessionRunValues.empty(merged, hookMetadata);
-        } else {
-          List<Tensor> mine = new ArrayList<>(hookSlots[i].length);
-          for (int slot : hookSlots[i]) {
-            mine.add(tensors[slot]);
-          }
-          values = new SessionRunValues(requests[i].fetches(), mine, merged, hookMetadata);
-        }
-        long t0 = System.nanoTime();
-        try {
-          hooks.get(i).afterRun(context, values);
-        } finally {
-          costs.addAfter(i, System.nanoTime() - t0);
-        }
+      for (int i = 0; i < hooks.size(); i++) {
+        afterRun(i, context, plan.valuesFor(i, tensors, hookMetadata));
       }
       if (context.stopRequested()) {
         stopRequestedByHook = true;
       }
-      RunResult result =
-          RunResult.ofFetches(
-              callerArgs.fetches(), callerTensors, callerArgs.wantMetadata() ? metadata : null);
+      RunResult result = plan.callerResult(tensors, metadata);
       delivered = true;
       return result;
     } finally {
-      Set<Tensor> closed = Collections.newSetFromMap(new IdentityHashMap<>());
-      for (Tensor t : tensors) {
-        if ((!delivered || !ownedByCaller.contains(t)) && closed.add(t)) {
-          t.close();
-        }
+      if (delivered) {
+        plan.freeAllButCallers(tensors);
+      } else {
+        RunPlan.freeAll(tensors);
       }
       costs.addStep(System.nanoTime() - start);
+    }
+  }
+
+  /** Every hook's {@code beforeRun}, timed; null where a hook asks nothing. */
+  private SessionRunArgs[] beforeRun(SessionRunContext context) {
+    SessionRunArgs[] requests = new SessionRunArgs[hooks.size()];
+    for (int i = 0; i < requests.length; i++) {
+      long t0 = System.nanoTime();
+      try {
+        requests[i] = hooks.get(i).beforeRun(context);
+      } finally {
+        costs.addBefore(i, System.nanoTime() - t0);
+      }
+    }
+    return requests;
+  }
+
+  /** Hook {@code i}'s {@code afterRun}, timed. */
+  private void afterRun(int i, SessionRunContext context, SessionRunValues values) {
+    long t0 = System.nanoTime();
+    try {
+      hooks.get(i).afterRun(context, values);
+    } finally {
+      costs.addAfter(i, System.nanoTime() - t0);
     }
   }
 
@@ -218,12 +130,7 @@ public class HookedSession extends WrappedSession {
       RunMetadata metadata = result.metadata().orElse(RunMetadata.getDefaultInstance());
       SessionRunValues nothing = SessionRunValues.empty(options, metadata);
       for (int i = 0; i < hooks.size(); i++) {
-        long t0 = System.nanoTime();
-        try {
-          hooks.get(i).afterRun(context, nothing);
-        } finally {
-          costs.addAfter(i, System.nanoTime() - t0);
-        }
+        afterRun(i, context, nothing);
       }
       if (context.stopRequested()) {
         stopRequestedByHook = true;
@@ -237,46 +144,5 @@ public class HookedSession extends WrappedSession {
       }
       costs.addStep(System.nanoTime() - start);
     }
-  }
-
-  private static int[] slotsFor(
-      List<Output<?>> fetches, Map<String, Integer> slotByName, List<Output<?>> unique) {
-    int[] slots = new int[fetches.size()];
-    for (int i = 0; i < slots.length; i++) {
-      Output<?> f = fetches.get(i);
-      String name = GraphNames.tensorName(f);
-      Integer slot = slotByName.get(name);
-      if (slot == null) {
-        slot = unique.size();
-        slotByName.put(name, slot);
-        unique.add(f);
-      }
-      slots[i] = slot;
-    }
-    return slots;
-  }
-
-  /**
-   * Merges {@code incoming} into {@code target} as TensorFlow 1.x does: trace level, timeout,
-   * inter-op pool and output_partition_graphs take the larger value; debug tensor watches are
-   * appended; the two boolean debugging flags are OR-ed. Other fields are ignored.
-   */
-  static void mergeRunOptions(RunOptions.Builder target, RunOptions incoming) {
-    if (incoming.getTraceLevelValue() > target.getTraceLevelValue()) {
-      target.setTraceLevelValue(incoming.getTraceLevelValue());
-    }
-    target.setTimeoutInMs(Math.max(target.getTimeoutInMs(), incoming.getTimeoutInMs()));
-    target.setInterOpThreadPool(
-        Math.max(target.getInterOpThreadPool(), incoming.getInterOpThreadPool()));
-    target.setOutputPartitionGraphs(
-        target.getOutputPartitionGraphs() || incoming.getOutputPartitionGraphs());
-    if (incoming.hasDebugOptions()) {
-      DebugOptions in = incoming.getDebugOptions();
-      DebugOptions.Builder debug = target.getDebugOptionsBuilder();
-      debug.addAllDebugTensorWatchOpts(in.getDebugTensorWatchOptsList());
-      debug.setResetDiskByteUsage(debug.getResetDiskByteUsage() || in.getResetDiskByteUsage());
-    }
-    target.setReportTensorAllocationsUponOom(
-        target.getReportTensorAllocationsUponOom() || incoming.getReportTensorAllocationsUponOom());
   }
 }
