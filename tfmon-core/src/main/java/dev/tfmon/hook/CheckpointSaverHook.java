@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -62,6 +63,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
   private final boolean saveGraphDef;
   private final int stepsPerRun;
   private final boolean writeBeforeFirstStep;
+  private final StaleStep staleStep;
+  private final LongPredicate mayFireAt;
   /** False until the first step after session creation succeeded (when writes wait for it). */
   private boolean stepped;
   private Graph graph;
@@ -80,6 +83,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
     this.saveGraphDef = b.saveGraphDef;
     this.stepsPerRun = b.stepsPerRun;
     this.writeBeforeFirstStep = b.writeBeforeFirstStep;
+    this.staleStep = new StaleStep(b.fetchStepEveryNRuns, b.stepsPerRun);
+    this.mayFireAt = stale -> timer.shouldTriggerForStep(stale + stepsPerRun);
   }
 
   public static Builder builder(Path checkpointDir) {
@@ -98,6 +103,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     stepped = false;
     stepRead = HookSupport.stepRead(graph, "CheckpointSaverHook");
     args = SessionRunArgs.fetch(stepRead);
+    staleStep.reset();
     for (CheckpointSaverListener l : listeners) {
       l.begin();
     }
@@ -133,7 +139,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public SessionRunArgs beforeRun(SessionRunContext context) {
-    return args;
+    return staleStep.fetchBefore(false, mayFireAt) ? args : null;
   }
 
   @Override
@@ -145,7 +151,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
       writeGraphs();
     }
     stepped = true;
-    long stale = values.getLong(stepRead);
+    long stale = staleStep.afterRun(values, stepRead);
     if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
       long step = GlobalStep.value(context.session());
       if (timer.shouldTriggerForStep(step)) {
@@ -252,6 +258,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     private boolean saveGraphDef = true;
     private int stepsPerRun = 1;
     private boolean writeBeforeFirstStep = true;
+    private int fetchStepEveryNRuns = 1;
     private Clock clock = Clock.systemUTC();
 
     private Builder(Path checkpointDir) {
@@ -330,10 +337,21 @@ public final class CheckpointSaverHook implements SessionRunHook {
     }
 
     /**
-     * @throws IllegalArgumentException if both saver and scaffold are set, or not exactly one of
-     *     saveSecs and saveSteps
+     * Fetch the global step in one run out of {@code n} and when the timer may fire, instead of in
+     * every run (default 1, TensorFlow 1.x): cheaper runs, but a step advanced by something else
+     * than this loop is seen up to {@code n} runs late (see docs/BENCHMARKS.md, issue 16).
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if both saver and scaffold are set, not exactly one of
+     *     saveSecs and saveSteps, or fetchStepEveryNRuns is below 1
      */
     public CheckpointSaverHook build() {
+      StaleStep.requireFetchEveryNRuns(fetchStepEveryNRuns);
       if (saver != null && scaffold != null) {
         throw new IllegalArgumentException("You cannot provide both saver and scaffold.");
       }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -35,6 +36,8 @@ public final class StepCounterHook implements SessionRunHook {
   private final Path outputDir;
   private final SummaryWriter givenWriter;
   private final int stepsPerRun;
+  private final StaleStep staleStep;
+  private final LongPredicate mayFireAt;
   private SummaryWriter writer;
   private Graph graph;
   private Output<TInt64> stepRead;
@@ -48,6 +51,8 @@ public final class StepCounterHook implements SessionRunHook {
     this.outputDir = b.outputDir;
     this.givenWriter = b.writer;
     this.stepsPerRun = b.stepsPerRun;
+    this.staleStep = new StaleStep(b.fetchStepEveryNRuns, b.stepsPerRun);
+    this.mayFireAt = stale -> timer.shouldTriggerForStep(stale + stepsPerRun);
   }
 
   public static Builder builder() {
@@ -71,22 +76,26 @@ public final class StepCounterHook implements SessionRunHook {
     args = SessionRunArgs.fetch(stepRead);
     lastStale = null;
     notIncreasedWarnings = 0;
+    staleStep.reset();
   }
 
   @Override
   public SessionRunArgs beforeRun(SessionRunContext context) {
-    return args;
+    return staleStep.fetchBefore(false, mayFireAt) ? args : null;
   }
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    long stale = values.getLong(stepRead);
+    long stale = staleStep.afterRun(values, stepRead);
     if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
       long step = GlobalStep.value(context.session());
       if (timer.shouldTriggerForStep(step)) {
         Optional<SecondOrStepTimer.Elapsed> elapsed = timer.updateLastTriggeredStep(step);
         elapsed.ifPresent(e -> record(e, step));
       }
+    }
+    if (!staleStep.fetched()) {
+      return; // a counted step always advances: only fetched ones can show a stuck step
     }
     // Some optimizers (SyncReplicas workers) do not advance the step on every run: warn only a few times.
     if (lastStale != null && stale == lastStale && notIncreasedWarnings < MAX_NOT_INCREASED_WARNINGS) {
@@ -113,7 +122,9 @@ public final class StepCounterHook implements SessionRunHook {
               .build();
       writer.addSummary(summary, step);
     }
-    LOG.info("{}: {}", tag, fourDigits(rate));
+    if (LOG.isInfoEnabled()) {
+      LOG.info("{}: {}", tag, fourDigits(rate));
+    }
   }
 
   /** A rate with four significant digits ({@code 240.2}, {@code 2055}, {@code 0.5012}). */
@@ -121,7 +132,7 @@ public final class StepCounterHook implements SessionRunHook {
     if (Double.isNaN(rate) || Double.isInfinite(rate) || rate == 0) {
       return Double.toString(rate);
     }
-    return new java.math.BigDecimal(rate).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+    return new java.math.BigDecimal(rate, new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
   }
 
   /** Builds a {@link StepCounterHook}; validated at {@link #build()}. */
@@ -131,6 +142,7 @@ public final class StepCounterHook implements SessionRunHook {
     private Path outputDir;
     private SummaryWriter writer;
     private int stepsPerRun = 1;
+    private int fetchStepEveryNRuns = 1;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -168,8 +180,22 @@ public final class StepCounterHook implements SessionRunHook {
       return this;
     }
 
-    /** @throws IllegalArgumentException if both frequencies are set */
+    /**
+     * Fetch the global step in one run out of {@code n} and when the timer may fire, instead of in
+     * every run (default 1, TensorFlow 1.x): cheaper runs, but a step advanced by something else
+     * than this loop is seen up to {@code n} runs late (see docs/BENCHMARKS.md, issue 16).
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if both frequencies are set, or fetchStepEveryNRuns is below
+     *     1
+     */
     public StepCounterHook build() {
+      StaleStep.requireFetchEveryNRuns(fetchStepEveryNRuns);
       if (everyNSteps != null && everyNSecs != null) {
         throw new IllegalArgumentException(
             "exactly one of everyNSteps ("

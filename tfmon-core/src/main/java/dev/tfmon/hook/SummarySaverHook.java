@@ -35,6 +35,7 @@ public final class SummarySaverHook implements SessionRunHook {
   private final SummaryWriter givenWriter;
   private final Scaffold scaffold;
   private final List<Output<TString>> summaryOps;
+  private final StaleStep staleStep;
   private SummaryWriter writer;
   private Graph graph;
   private Output<TInt64> stepRead;
@@ -49,6 +50,7 @@ public final class SummarySaverHook implements SessionRunHook {
     this.givenWriter = b.writer;
     this.scaffold = b.scaffold;
     this.summaryOps = List.copyOf(b.summaryOps);
+    this.staleStep = new StaleStep(b.fetchStepEveryNRuns, 1);
   }
 
   public static Builder builder() {
@@ -66,13 +68,16 @@ public final class SummarySaverHook implements SessionRunHook {
     stepRead = HookSupport.stepRead(graph, "SummarySaverHook");
     stepOnly = SessionRunArgs.fetch(stepRead);
     withSummaries = null;
+    staleStep.reset();
   }
 
   @Override
   public SessionRunArgs beforeRun(SessionRunContext context) {
     requested = nextStep == null || timer.shouldTriggerForStep(nextStep);
+    // The stale step only serves to count towards the next trigger, which nextStep already does.
+    boolean fetchStep = staleStep.fetchBefore(requested, stale -> false);
     if (!requested) {
-      return stepOnly;
+      return fetchStep ? stepOnly : null;
     }
     if (withSummaries == null) {
       // The scaffold's summary op exists only once the scaffold is finalized, after begin().
@@ -99,7 +104,7 @@ public final class SummarySaverHook implements SessionRunHook {
     if (writer == null) {
       return;
     }
-    long step = values.getLong(stepRead) + 1;
+    long step = staleStep.afterRun(values, stepRead) + 1;
     if (nextStep == null || requested) {
       step = GlobalStep.value(context.session());
     }
@@ -130,6 +135,7 @@ public final class SummarySaverHook implements SessionRunHook {
     private SummaryWriter writer;
     private Scaffold scaffold;
     private final List<Output<TString>> summaryOps = new ArrayList<>();
+    private int fetchStepEveryNRuns = 1;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -174,10 +180,21 @@ public final class SummarySaverHook implements SessionRunHook {
     }
 
     /**
+     * Fetch the global step in one run out of {@code n} and on saving runs, instead of in every
+     * run (default 1, TensorFlow 1.x): cheaper runs, but a step advanced by something else than
+     * this loop is seen up to {@code n} runs late (see docs/BENCHMARKS.md, issue 16).
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException unless exactly one of scaffold and summary ops is given and
-     *     exactly one of saveSteps and saveSecs
+     *     exactly one of saveSteps and saveSecs, or if fetchStepEveryNRuns is below 1
      */
     public SummarySaverHook build() {
+      StaleStep.requireFetchEveryNRuns(fetchStepEveryNRuns);
       if ((scaffold == null) == summaryOps.isEmpty()) {
         throw new IllegalArgumentException(
             "Exactly one of scaffold or summary_op must be provided, but got "

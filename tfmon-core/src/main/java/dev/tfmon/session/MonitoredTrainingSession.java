@@ -74,6 +74,7 @@ public final class MonitoredTrainingSession {
     private Double hookCostWarningShare;
     private boolean writeBeforeFirstStep = true;
     private boolean lockCheckpointDir = true;
+    private int fetchStepEveryNRuns = 1;
 
     private Builder(Graph graph) {
       this.graph = Objects.requireNonNull(graph, "graph");
@@ -253,11 +254,27 @@ public final class MonitoredTrainingSession {
     }
 
     /**
+     * Opt-in (issue 16): the default hooks fetch the global step in one run out of {@code n}, and
+     * in the runs where one of their timers may fire by their own count of steps, instead of in
+     * every run (default 1, TensorFlow 1.x). Most runs then fetch nothing for any default hook and
+     * cost what a run without hooks costs. What changes: between fetches a hook counts runs, so a
+     * global step advanced by something else than this loop (other workers, runs without hooks)
+     * is seen up to {@code n} runs late, and a step-based timer fires up to {@code n} runs later
+     * than in TensorFlow 1.x; the step written with a summary, a checkpoint or a steps/sec figure
+     * is still the one read when the timer fires.
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
      * Validates the settings, creates the default hooks and builds the session (which runs every
      * hook's {@code begin}, then creates, initializes or restores the session).
      *
      * @throws IllegalArgumentException if both seconds and steps are set for checkpoints or for
-     *     summaries, the scaffold belongs to another graph, or hookCostWarningShare is outside [0, 1]
+     *     summaries, the scaffold belongs to another graph, hookCostWarningShare is outside [0, 1],
+     *     or fetchStepEveryNRuns is below 1
      * @throws CheckpointDirLock.HeldException if another run holds the checkpoint directory
      */
     public MonitoredSession build() {
@@ -276,6 +293,10 @@ public final class MonitoredTrainingSession {
                 + ") and saveSummariesSteps ("
                 + saveSummariesSteps
                 + ") are both set; set only one of them");
+      }
+      if (fetchStepEveryNRuns < 1) {
+        throw new IllegalArgumentException(
+            "expected fetchStepEveryNRuns of at least 1, but got " + fetchStepEveryNRuns);
       }
       if (hookCostWarningShare != null && !(hookCostWarningShare >= 0 && hookCostWarningShare <= 1)) {
         throw new IllegalArgumentException(
@@ -334,7 +355,8 @@ public final class MonitoredTrainingSession {
       if (summaries != null) {
         if (logStepCountSteps > 0) {
           defaults.add(
-              StepCounterHook.builder().outputDir(summaries).everyNSteps(logStepCountSteps).clock(clock).build());
+              StepCounterHook.builder().outputDir(summaries).everyNSteps(logStepCountSteps).clock(clock)
+                  .fetchStepEveryNRuns(fetchStepEveryNRuns).build());
         }
         Long steps = saveSummariesSteps;
         Double secs = saveSummariesSecs;
@@ -342,9 +364,11 @@ public final class MonitoredTrainingSession {
           steps = 100L;
         }
         if (steps != null && steps > 0) {
-          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSteps(steps).outputDir(summaries).clock(clock).build());
+          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSteps(steps).outputDir(summaries).clock(clock)
+              .fetchStepEveryNRuns(fetchStepEveryNRuns).build());
         } else if (secs != null && secs > 0) {
-          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSecs(secs).outputDir(summaries).clock(clock).build());
+          defaults.add(SummarySaverHook.builder().scaffold(sc).saveSecs(secs).outputDir(summaries).clock(clock)
+              .fetchStepEveryNRuns(fetchStepEveryNRuns).build());
         }
       }
       if (checkpointDir != null) {
@@ -355,7 +379,8 @@ public final class MonitoredTrainingSession {
         }
         CheckpointSaverHook.Builder ckpt =
             CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef).clock(clock)
-                .listeners(checkpointListeners).writeBeforeFirstStep(writeBeforeFirstStep);
+                .listeners(checkpointListeners).writeBeforeFirstStep(writeBeforeFirstStep)
+                .fetchStepEveryNRuns(fetchStepEveryNRuns);
         if (steps != null && steps > 0) {
           defaults.add(ckpt.saveSteps(steps).build());
         } else if (secs != null && secs > 0) {
