@@ -344,7 +344,7 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
       boolean wantMetadata) {
     int nFeeds = feeds.size();
     int nFetches = fetches.size();
-    List<Tensor> outputs = new ArrayList<>(nFetches);
+    TF_Tensor[] fetched = null;
     RunMetadata metadata = null;
     RunFrame[] taken = new RunFrame[1];
     TF_Session session = beginRun(feeds, fetches, targets, taken);
@@ -380,15 +380,9 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
           frame.status);
       throwIfNotOk(frame.status, null);
 
-      if (nFetches > 0) {
-        // A scope of our own: adopting registers the handle with the innermost scope, which must
-        // not be a caller's (it would hold the tensor's memory until that scope closes).
-        try (PointerScope scope = new PointerScope()) {
-          for (int i = 0; i < nFetches; i++) {
-            outputs.add(
-                TfmonBridge.adoptTensor(unshared(frame.outputValues.get(TF_Tensor.class, i))));
-          }
-        }
+      fetched = new TF_Tensor[nFetches];
+      for (int i = 0; i < nFetches; i++) {
+        fetched[i] = unshared(frame.outputValues.get(TF_Tensor.class, i));
       }
       if (runMetadata != null) {
         // Without tracing TensorFlow may leave the buffer empty: that is an empty RunMetadata.
@@ -397,20 +391,30 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
                 ? RunMetadata.getDefaultInstance()
                 : RunMetadata.parseFrom(runMetadata.copyData());
       }
-      RunResult result = RunResult.ofFetches(fetches, outputs, metadata);
+      RunResult result = RunResult.ofNative(fetches, fetched, metadata);
       succeeded = true;
       return result;
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      outputs.forEach(Tensor::close);
+      deleteAll(fetched);
       throw new IllegalStateException("TensorFlow returned RunMetadata that does not parse", e);
     } catch (RuntimeException e) {
-      outputs.forEach(Tensor::close);
+      deleteAll(fetched);
       throw e;
     } finally {
       if (runMetadata != null) {
         runMetadata.releaseReference();
       }
       endRun(frame, succeeded);
+    }
+  }
+
+  private static void deleteAll(TF_Tensor[] tensors) {
+    if (tensors != null) {
+      for (TF_Tensor t : tensors) {
+        if (t != null) {
+          TF_DeleteTensor(t);
+        }
+      }
     }
   }
 

@@ -6,7 +6,6 @@ import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.util.List;
-import org.tensorflow.Tensor;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
 
@@ -65,30 +64,20 @@ public class HookedSession extends WrappedSession {
       return runAsAsked(callerArgs, context, start);
     }
     RunPlan plan = plans.planFor(callerArgs, requests);
-    Tensor[] tensors;
-    RunMetadata metadata;
-    try (RunResult all = requireInner().run(plan.merged())) {
-      tensors = plan.takeAll(all);
-      metadata = all.metadata().orElse(null);
-    }
-    boolean delivered = false;
+    RunResult all = requireInner().run(plan.merged());
     try {
+      RunMetadata metadata = all.metadata().orElse(null);
       RunMetadata hookMetadata = metadata == null ? RunMetadata.getDefaultInstance() : metadata;
       for (int i = 0; i < hooks.size(); i++) {
-        afterRun(i, context, plan.valuesFor(i, tensors, hookMetadata));
+        afterRun(i, context, plan.valuesFor(i, all, hookMetadata));
       }
       if (context.stopRequested()) {
         stopRequestedByHook = true;
       }
-      RunResult result = plan.callerResult(tensors, metadata);
-      delivered = true;
-      return result;
+      return plan.callerResult(all, metadata);
     } finally {
-      if (delivered) {
-        plan.freeAllButCallers(tensors);
-      } else {
-        RunPlan.freeAll(tensors);
-      }
+      // frees what only hooks fetched, or everything if a hook failed
+      all.close();
       costs.addStep(System.nanoTime() - start);
     }
   }

@@ -35,10 +35,8 @@ import org.tensorflow.proto.RunOptions;
  * <pre>{@code
  * RunPlan plan = RunPlan.of(callerArgs, hookRequests);   // null request: the hook asks nothing
  * try (RunResult all = inner.run(plan.merged())) {
- *   Tensor[] tensors = plan.takeAll(all);
- *   hookValues = plan.valuesFor(i, tensors, metadata);
- *   RunResult mine = plan.callerResult(tensors, metadata);
- *   plan.freeAllButCallers(tensors);
+ *   hooks.get(i).afterRun(context, plan.valuesFor(i, all, metadata));
+ *   return plan.callerResult(all, metadata);   // the rest is freed with `all`
  * }
  * }</pre>
  */
@@ -49,7 +47,6 @@ final class RunPlan {
   private final RunOptions options;
   private final int[] callerSlots;
   private final int[][] hookSlots;
-  private final boolean[] ownedByCaller;
 
   private RunPlan(
       SessionRunArgs caller,
@@ -57,15 +54,13 @@ final class RunPlan {
       SessionRunArgs merged,
       RunOptions options,
       int[] callerSlots,
-      int[][] hookSlots,
-      boolean[] ownedByCaller) {
+      int[][] hookSlots) {
     this.caller = caller;
     this.requests = requests;
     this.merged = merged;
     this.options = options;
     this.callerSlots = callerSlots;
     this.hookSlots = hookSlots;
-    this.ownedByCaller = ownedByCaller;
   }
 
   /**
@@ -124,12 +119,7 @@ final class RunPlan {
             feeds,
             mergedOptions.equals(RunOptions.getDefaultInstance()) ? null : mergedOptions,
             wantMetadata);
-    boolean[] ownedByCaller = new boolean[unique.size()];
-    for (int slot : callerSlots) {
-      ownedByCaller[slot] = true;
-    }
-    return new RunPlan(
-        caller, requests.clone(), merged, mergedOptions, callerSlots, hookSlots, ownedByCaller);
+    return new RunPlan(caller, requests.clone(), merged, mergedOptions, callerSlots, hookSlots);
   }
 
   /**
@@ -160,7 +150,7 @@ final class RunPlan {
 
   /** The number of distinct tensors the merged run fetches. */
   int size() {
-    return ownedByCaller.length;
+    return merged.fetches().size();
   }
 
   /** Slot (index into the merged fetches) of each of the caller's fetches, in the caller's order. */
@@ -173,60 +163,24 @@ final class RunPlan {
     return hookSlots[hook] == null ? new int[0] : hookSlots[hook].clone();
   }
 
-  /** Takes every tensor out of the merged run's result, in slot order; the caller of this owns them. */
-  Tensor[] takeAll(RunResult result) {
-    if (result.size() != ownedByCaller.length) {
-      throw new IllegalStateException(
-          "expected " + ownedByCaller.length + " fetched tensors, but the run returned " + result.size());
-    }
-    Tensor[] tensors = new Tensor[result.size()];
-    for (int i = 0; i < tensors.length; i++) {
-      tensors[i] = result.take(i);
-    }
-    return tensors;
-  }
-
-  /** What hook {@code hook} gets back: its own fetches' tensors (borrowed), options and metadata. */
-  SessionRunValues valuesFor(int hook, Tensor[] tensors, RunMetadata metadata) {
+  /**
+   * What hook {@code hook} gets back: its own fetches' tensors (a view of {@code all}, which still
+   * owns them), the merged options and the metadata.
+   */
+  SessionRunValues valuesFor(int hook, RunResult all, RunMetadata metadata) {
     int[] slots = hookSlots[hook];
     if (slots == null || slots.length == 0) {
       return SessionRunValues.empty(options, metadata);
     }
-    List<Tensor> mine = new ArrayList<>(slots.length);
-    for (int slot : slots) {
-      mine.add(tensors[slot]);
-    }
-    return new SessionRunValues(requests[hook].fetches(), mine, options, metadata);
+    return new SessionRunValues(requests[hook].fetches(), all.view(slots), options, metadata);
   }
 
   /**
-   * The caller's result, owning the caller's tensors; {@code metadata} is kept only if the caller
-   * asked for it.
+   * The caller's result: the caller's tensors moved out of {@code all} (which frees the rest when
+   * closed); {@code metadata} is kept only if the caller asked for it.
    */
-  RunResult callerResult(Tensor[] tensors, RunMetadata metadata) {
-    List<Tensor> mine = new ArrayList<>(callerSlots.length);
-    for (int slot : callerSlots) {
-      mine.add(tensors[slot]);
-    }
-    return RunResult.ofFetches(caller.fetches(), mine, caller.wantMetadata() ? metadata : null);
-  }
-
-  /** Frees the tensors only hooks fetched (the caller's now belong to its result). */
-  void freeAllButCallers(Tensor[] tensors) {
-    for (int slot = 0; slot < tensors.length; slot++) {
-      if (!ownedByCaller[slot] && tensors[slot] != null) {
-        tensors[slot].close();
-      }
-    }
-  }
-
-  /** Frees every tensor (the run failed before the caller got its result). */
-  static void freeAll(Tensor[] tensors) {
-    for (Tensor t : tensors) {
-      if (t != null) {
-        t.close();
-      }
-    }
+  RunResult callerResult(RunResult all, RunMetadata metadata) {
+    return all.moveOut(callerSlots, caller.fetches(), caller.wantMetadata() ? metadata : null);
   }
 
   private static int[] slotsFor(
