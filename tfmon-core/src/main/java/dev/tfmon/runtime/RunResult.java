@@ -17,6 +17,7 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -54,6 +55,8 @@ public final class RunResult implements AutoCloseable {
    * the step read by the default hooks in every run used to pay it (issue 16).
    */
   private TF_Tensor[] pending;
+  /** The data pointers of pending scalars already read: several hooks read the same step. */
+  private Pointer[] scalarData;
   private final RunMetadata metadata;
   private boolean closed;
 
@@ -194,7 +197,7 @@ public final class RunResult implements AutoCloseable {
   private float floatAt(int i, Supplier<String> name) {
     TF_Tensor h = pendingScalar(i);
     if (h != null && TF_TensorType(h) == DT_FLOAT) {
-      return new FloatPointer(TF_TensorData(h)).get();
+      return new FloatPointer(dataOf(i, h)).get();
     }
     return Scalars.floatOf(get(i), name);
   }
@@ -202,10 +205,10 @@ public final class RunResult implements AutoCloseable {
   private double doubleAt(int i, Supplier<String> name) {
     TF_Tensor h = pendingScalar(i);
     if (h != null && TF_TensorType(h) == DT_DOUBLE) {
-      return new DoublePointer(TF_TensorData(h)).get();
+      return new DoublePointer(dataOf(i, h)).get();
     }
     if (h != null && TF_TensorType(h) == DT_FLOAT) {
-      return new FloatPointer(TF_TensorData(h)).get();
+      return new FloatPointer(dataOf(i, h)).get();
     }
     return Scalars.doubleOf(get(i), name);
   }
@@ -213,7 +216,7 @@ public final class RunResult implements AutoCloseable {
   private int intAt(int i, Supplier<String> name) {
     TF_Tensor h = pendingScalar(i);
     if (h != null && TF_TensorType(h) == DT_INT32) {
-      return new IntPointer(TF_TensorData(h)).get();
+      return new IntPointer(dataOf(i, h)).get();
     }
     return Scalars.intOf(get(i), name);
   }
@@ -221,12 +224,24 @@ public final class RunResult implements AutoCloseable {
   private long longAt(int i, Supplier<String> name) {
     TF_Tensor h = pendingScalar(i);
     if (h != null && TF_TensorType(h) == DT_INT64) {
-      return new LongPointer(TF_TensorData(h)).get();
+      return new LongPointer(dataOf(i, h)).get();
     }
     if (h != null && TF_TensorType(h) == DT_INT32) {
-      return new IntPointer(TF_TensorData(h)).get();
+      return new IntPointer(dataOf(i, h)).get();
     }
     return Scalars.longOf(get(i), name);
+  }
+
+  private Pointer dataOf(int i, TF_Tensor h) {
+    if (scalarData == null) {
+      scalarData = new Pointer[pending.length];
+    }
+    Pointer data = scalarData[i];
+    if (data == null) {
+      data = TF_TensorData(h);
+      scalarData[i] = data;
+    }
+    return data;
   }
 
   /**
@@ -258,6 +273,9 @@ public final class RunResult implements AutoCloseable {
         if (pending[k] == h) {
           pending[k] = null;
           tensors.set(k, t);
+          if (scalarData != null) {
+            scalarData[k] = null;
+          }
         }
       }
     }
@@ -311,6 +329,9 @@ public final class RunResult implements AutoCloseable {
     for (int i : indices) {
       if (pending != null) {
         pending[i] = null;
+      }
+      if (scalarData != null) {
+        scalarData[i] = null;
       }
       tensors.set(i, null);
     }
@@ -435,6 +456,7 @@ public final class RunResult implements AutoCloseable {
       return;
     }
     closed = true;
+    scalarData = null;
     if (pending != null) {
       for (int i = 0; i < pending.length; i++) {
         TF_Tensor h = pending[i];
