@@ -5,10 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -25,7 +23,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <p>Usage: {@code StepLoopRatios [rounds=5] [sizes=small,large] [models=java,metagraph]
  * [warmupIterations=3] [measurementIterations=5] [secondsPerIteration=1] [N=100]}, N being the
- * opt-in mode's {@code fetchStepEveryNRuns}.
+ * opt-in mode's {@code fetchStepEveryNRuns}. The system property {@code tfmon.bench.loops} (a
+ * comma-separated list, raw first) runs only some loops, e.g. against an older tfmon-core jar that
+ * lacks the opt-in mode.
  */
 public final class StepLoopRatios {
   private StepLoopRatios() {}
@@ -68,9 +68,10 @@ public final class StepLoopRatios {
       throws IOException, RunnerException {
     double[][] wall = new double[LOOPS.length][rounds];
     double[][] cpu = new double[LOOPS.length][rounds];
+    List<Integer> chosen = chosenLoops();
     for (int round = 0; round < rounds; round++) {
-      for (int k = 0; k < LOOPS.length; k++) {
-        int v = (k + round) % LOOPS.length;
+      for (int k = 0; k < chosen.size(); k++) {
+        int v = chosen.get((k + round) % chosen.size());
         Path cpuFile = Files.createTempFile("tfmon-jmh-cpu", ".txt");
         try {
           ChainedOptionsBuilder options =
@@ -101,19 +102,33 @@ public final class StepLoopRatios {
       System.out.printf(
           Locale.ROOT, "  %s/%s round %d: raw %.1f µs, load %s%n", size, model, round + 1, wall[0][round], loadAverage());
     }
-    print(size, model, wall, cpu);
+    print(size, model, wall, cpu, chosen);
   }
 
-  private static void print(String size, String model, double[][] wall, double[][] cpu) {
+  private static List<Integer> chosenLoops() {
+    String only = System.getProperty("tfmon.bench.loops");
+    List<Integer> chosen = new ArrayList<>();
+    for (int v = 0; v < LOOPS.length; v++) {
+      if (only == null || List.of(only.split(",")).contains(LOOPS[v])) {
+        chosen.add(v);
+      }
+    }
+    if (chosen.isEmpty() || chosen.get(0) != 0) {
+      throw new IllegalArgumentException(
+          "tfmon.bench.loops must include raw (the baseline), but was '" + only + "'");
+    }
+    return chosen;
+  }
+
+  private static void print(
+      String size, String model, double[][] wall, double[][] cpu, List<Integer> chosen) {
     System.out.printf(Locale.ROOT, "%n%s step, %s model%n", size, model);
     System.out.println(
         "| loop | wall µs/step (median) | wall vs raw (median, min..max) | CPU µs/step | CPU vs raw |");
     System.out.println("|---|---:|---:|---:|---:|");
-    Map<String, double[]> rows = new LinkedHashMap<>();
-    for (int v = 0; v < LOOPS.length; v++) {
+    for (int v : chosen) {
       double[] wallRatios = ratios(wall[v], wall[0]);
       double[] cpuRatios = ratios(cpu[v], cpu[0]);
-      rows.put(LOOPS[v], wallRatios);
       System.out.printf(
           Locale.ROOT,
           "| %s | %.1f | %.3f× (%.3f..%.3f) | %.1f | %.3f× |%n",
