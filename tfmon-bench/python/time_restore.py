@@ -28,7 +28,10 @@ def main():
     with g.as_default():
         saver = tf.train.import_meta_graph(prefix + '.meta')
         with tf.Session(graph=g) as sess:
-            saver.restore(sess, prefix)  # warm-up: first run builds the restore executor
+            # warm-up: the first restores build and settle the restore executor; the Java side
+            # is warm too (one long-lived process)
+            for _ in range(max(3, a.repeats)):
+                saver.restore(sess, prefix)
             for _ in range(a.rounds):
                 times = []
                 for _ in range(a.repeats):
