@@ -3,7 +3,7 @@
 times saver.restore(sess, DIR/model.ckpt). Not run by tests. RestoreBench runs it once per round
 (with --rounds 1) to interleave it with the Java restores; alone it prints a summary.
 
-Usage:  python3 time_restore.py DIR [--repeats 5] [--rounds 1]
+Usage:  python3 time_restore.py DIR [--repeats 5] [--rounds 1] [--warmup-seconds 2]
 Prints one line per round:  python_restore_ms <median of the round's repeats>
 """
 import argparse
@@ -21,6 +21,7 @@ def main():
     p.add_argument('dir')
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--rounds', type=int, default=1)
+    p.add_argument('--warmup-seconds', type=float, default=2.0)
     a = p.parse_args()
     tf.disable_v2_behavior()
     prefix = os.path.join(a.dir, 'model.ckpt')
@@ -28,10 +29,13 @@ def main():
     with g.as_default():
         saver = tf.train.import_meta_graph(prefix + '.meta')
         with tf.Session(graph=g) as sess:
-            # warm-up: the first restores build and settle the restore executor; the Java side
-            # is warm too (one long-lived process)
-            for _ in range(max(3, a.repeats)):
+            # warm-up, as the Java side does: the first restores build and settle the restore
+            # executor
+            end = time.perf_counter() + a.warmup_seconds
+            n = 0
+            while n < 3 or time.perf_counter() < end:
                 saver.restore(sess, prefix)
+                n += 1
             for _ in range(a.rounds):
                 times = []
                 for _ in range(a.repeats):

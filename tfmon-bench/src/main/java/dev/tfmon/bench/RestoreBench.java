@@ -24,8 +24,11 @@ import org.tensorflow.Graph;
  * restores (its own median, timed inside Python, so its start-up does not count); the ratio is the
  * median over rounds of Java ÷ Python of the same round. Reads come from a warm page cache.
  *
- * <p>Usage: {@code RestoreBench CHECKPOINT_DIR... [--rounds 7] [--repeats 5] [--python python3]
- * [--script tfmon-bench/python/time_restore.py]}; each directory holds {@code model.ckpt.*}.
+ * <p>Usage: {@code RestoreBench CHECKPOINT_DIR... [--rounds 7] [--repeats 5] [--warmup-seconds 2]
+ * [--python python3] [--script tfmon-bench/python/time_restore.py]}; each directory holds {@code
+ * model.ckpt.*}. Both sides first restore for {@code --warmup-seconds} (at least three times): the
+ * Java side once per benchmark (its JIT then has compiled the restore path), the Python side in
+ * every round's process.
  */
 public final class RestoreBench {
   private RestoreBench() {}
@@ -34,12 +37,14 @@ public final class RestoreBench {
     List<Path> dirs = new ArrayList<>();
     int rounds = 7;
     int repeats = 5;
+    double warmUpSeconds = 2;
     String python = "python3";
     String script = "tfmon-bench/python/time_restore.py";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+        case "--warmup-seconds" -> warmUpSeconds = Double.parseDouble(args[++i]);
         case "--python" -> python = args[++i];
         case "--script" -> script = args[++i];
         default -> dirs.add(Path.of(args[i]));
@@ -55,12 +60,13 @@ public final class RestoreBench {
         "| checkpoint | data | Java restore ms (median) | Python restore ms (median) | Java ÷ Python (median, min..max) |");
     System.out.println("|---|---:|---:|---:|---:|");
     for (Path dir : dirs) {
-      measure(dir, rounds, repeats, python, script);
+      measure(dir, rounds, repeats, warmUpSeconds, python, script);
     }
     System.out.println("load average at end: " + StepLoopRatios.loadAverage());
   }
 
-  private static void measure(Path dir, int rounds, int repeats, String python, String script)
+  private static void measure(
+      Path dir, int rounds, int repeats, double warmUpSeconds, String python, String script)
       throws IOException, InterruptedException {
     Path prefix = dir.resolve("model.ckpt");
     long dataBytes = Files.size(dir.resolve("model.ckpt.data-00000-of-00001"));
@@ -70,8 +76,11 @@ public final class RestoreBench {
       ImportedMetaGraph imported = MetaGraphs.importMetaGraph(graph, Path.of(prefix + ".meta"));
       Saver saver = imported.saver().orElseThrow();
       try (NativeSession session = NativeSession.open(graph)) {
-        for (int k = 0; k < Math.max(3, repeats); k++) {
-          saver.restore(session, prefix.toString()); // warm-up, as the Python side does
+        // Warm-up as the Python side does: at least three restores and warmUpSeconds, so that the
+        // JIT has compiled the restore path (a cold JVM would time the interpreter).
+        long warmUpEnd = System.nanoTime() + (long) (warmUpSeconds * 1e9);
+        for (int k = 0; k < 3 || System.nanoTime() < warmUpEnd; k++) {
+          saver.restore(session, prefix.toString());
         }
         for (int r = 0; r < rounds; r++) {
           double[] times = new double[repeats];
@@ -81,7 +90,7 @@ public final class RestoreBench {
             times[k] = (System.nanoTime() - t0) / 1e6;
           }
           java[r] = StepLoopRatios.median(times);
-          py[r] = pythonRound(python, script, dir, repeats);
+          py[r] = pythonRound(python, script, dir, repeats, warmUpSeconds);
         }
       }
     }
@@ -105,10 +114,13 @@ public final class RestoreBench {
   }
 
   /** One round of the Python side: the median of its {@code repeats} restores, in ms. */
-  private static double pythonRound(String python, String script, Path dir, int repeats)
+  private static double pythonRound(
+      String python, String script, Path dir, int repeats, double warmUpSeconds)
       throws IOException, InterruptedException {
     Process p =
-        new ProcessBuilder(python, script, dir.toString(), "--repeats", Integer.toString(repeats), "--rounds", "1")
+        new ProcessBuilder(
+                python, script, dir.toString(), "--repeats", Integer.toString(repeats), "--rounds", "1",
+                "--warmup-seconds", Double.toString(warmUpSeconds))
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     Double value = null;
