@@ -14,7 +14,8 @@ import org.tensorflow.types.TInt64;
  * runs it asks for nothing, so a loop whose hooks all ask for nothing takes the hooked session's
  * fast path. The count is exact when only this loop advances the step by {@code stepsPerRun} a
  * run; when something else advances it too (other workers, runs without hooks), a hook sees the
- * step up to N runs late, so a step-based timer can fire up to N runs later than in TensorFlow 1.x.
+ * step up to N runs late, so a step-based timer can fire up to N runs later than in TensorFlow 1.x;
+ * a seconds-based timer that becomes due during a run that did not fetch fires one run later.
  * What a hook records when its timer fires (summaries, checkpoints, steps/sec) still uses the step
  * it reads then, as before.
  *

@@ -87,7 +87,9 @@ public final class StepCounterHook implements SessionRunHook {
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
     long stale = staleStep.afterRun(values, stepRead);
-    if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
+    // A run that did not fetch was judged not due in beforeRun (a seconds timer that becomes due
+    // meanwhile fires at the next run, which fetches).
+    if (staleStep.fetched() && timer.shouldTriggerForStep(stale + stepsPerRun)) {
       long step = GlobalStep.value(context.session());
       if (timer.shouldTriggerForStep(step)) {
         Optional<SecondOrStepTimer.Elapsed> elapsed = timer.updateLastTriggeredStep(step);

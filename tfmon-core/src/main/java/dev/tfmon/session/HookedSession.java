@@ -6,6 +6,7 @@ import dev.tfmon.hook.SessionRunValues;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.SessionRunArgs;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.proto.RunOptions;
 
@@ -55,7 +56,7 @@ public class HookedSession extends WrappedSession {
     }
     long start = System.nanoTime();
     SessionRunContext context = new SessionRunContext(callerArgs, requireInner().rawSession().runOnly());
-    SessionRunArgs[] requests = beforeRun(context);
+    SessionRunArgs[] requests = beforeRun(context, start);
     boolean hooksAskNothing = true;
     for (SessionRunArgs req : requests) {
       hooksAskNothing &= req == null;
@@ -68,9 +69,7 @@ public class HookedSession extends WrappedSession {
     try {
       RunMetadata metadata = all.metadata().orElse(null);
       RunMetadata hookMetadata = metadata == null ? RunMetadata.getDefaultInstance() : metadata;
-      for (int i = 0; i < hooks.size(); i++) {
-        afterRun(i, context, plan.valuesFor(i, all, hookMetadata));
-      }
+      afterRun(context, i -> plan.valuesFor(i, all, hookMetadata));
       if (context.stopRequested()) {
         stopRequestedByHook = true;
       }
@@ -82,27 +81,36 @@ public class HookedSession extends WrappedSession {
     }
   }
 
-  /** Every hook's {@code beforeRun}, timed; null where a hook asks nothing. */
-  private SessionRunArgs[] beforeRun(SessionRunContext context) {
+  /**
+   * Every hook's {@code beforeRun}, timed; null where a hook asks nothing. One clock read per hook:
+   * a hook's time runs from the previous reading to the end of its call.
+   */
+  private SessionRunArgs[] beforeRun(SessionRunContext context, long start) {
     SessionRunArgs[] requests = new SessionRunArgs[hooks.size()];
+    long t = start;
     for (int i = 0; i < requests.length; i++) {
-      long t0 = System.nanoTime();
       try {
         requests[i] = hooks.get(i).beforeRun(context);
       } finally {
-        costs.addBefore(i, System.nanoTime() - t0);
+        long now = System.nanoTime();
+        costs.addBefore(i, now - t);
+        t = now;
       }
     }
     return requests;
   }
 
-  /** Hook {@code i}'s {@code afterRun}, timed. */
-  private void afterRun(int i, SessionRunContext context, SessionRunValues values) {
-    long t0 = System.nanoTime();
-    try {
-      hooks.get(i).afterRun(context, values);
-    } finally {
-      costs.addAfter(i, System.nanoTime() - t0);
+  /** Every hook's {@code afterRun} with its values, timed as {@link #beforeRun} times them. */
+  private void afterRun(SessionRunContext context, IntFunction<SessionRunValues> valuesOf) {
+    long t = System.nanoTime();
+    for (int i = 0; i < hooks.size(); i++) {
+      try {
+        hooks.get(i).afterRun(context, valuesOf.apply(i));
+      } finally {
+        long now = System.nanoTime();
+        costs.addAfter(i, now - t);
+        t = now;
+      }
     }
   }
 
@@ -118,9 +126,7 @@ public class HookedSession extends WrappedSession {
           callerArgs.options() == null ? RunOptions.getDefaultInstance() : callerArgs.options();
       RunMetadata metadata = result.metadata().orElse(RunMetadata.getDefaultInstance());
       SessionRunValues nothing = SessionRunValues.empty(options, metadata);
-      for (int i = 0; i < hooks.size(); i++) {
-        afterRun(i, context, nothing);
-      }
+      afterRun(context, i -> nothing);
       if (context.stopRequested()) {
         stopRequestedByHook = true;
       }

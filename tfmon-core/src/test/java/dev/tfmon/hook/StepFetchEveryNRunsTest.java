@@ -165,17 +165,26 @@ class StepFetchEveryNRunsTest {
 
   /** Checkpoints every 10 steps over {@code runs} runs; returns the saved steps. */
   private static Outcome checkpoints(Path out, int fetchEveryN, int runs) throws IOException {
+    return checkpoints(out, CheckpointSaverHook.builder(out).saveSteps(10), fetchEveryN, runs, 0);
+  }
+
+  /** Checkpoints as {@code builder} says, the clock moving {@code secondsPerRun} before each run. */
+  private static Outcome checkpoints(
+      Path out, CheckpointSaverHook.Builder builder, int fetchEveryN, int runs, double secondsPerRun)
+      throws IOException {
     Counting counting;
+    HookTesting.ManualClock clock = new HookTesting.ManualClock();
     try (HookTesting.StepModel m = new HookTesting.StepModel(1)) {
       Ops tf = Ops.create(m.graph);
       tf.withName("w").variable(tf.constant(1f));
       counting =
           new Counting(
-              CheckpointSaverHook.builder(out).saveSteps(10).scaffold(m.scaffold).saveGraphDef(false)
+              builder.scaffold(m.scaffold).saveGraphDef(false).clock(clock)
                   .fetchStepEveryNRuns(fetchEveryN).build());
       HookedSession hooked = m.start(counting);
       m.afterCreateSession(counting);
       for (int i = 0; i < runs; i++) {
+        clock.advance(secondsPerRun);
         m.run(hooked);
       }
       counting.end(m.session);
@@ -200,6 +209,19 @@ class StepFetchEveryNRunsTest {
     assertThat(fewRuns.points()).isEqualTo(everyRun.points());
     assertThat(everyRun.asked()).isEqualTo(35);
     assertThat(fewRuns.asked()).isBetween(4, 12);
+  }
+
+  // issue 16: a seconds timer is judged before the run, so it fires at the same runs.
+  @Test
+  void checkpointsEveryFewSecondsAreSavedAtTheSameStepsWhileFetchingInFewRuns() throws IOException {
+    Outcome everyRun = checkpoints(dir.resolve("n1"), CheckpointSaverHook.builder(dir.resolve("n1")).saveSecs(1.0), 1, 12, 0.3);
+    Outcome fewRuns = checkpoints(dir.resolve("n100"), CheckpointSaverHook.builder(dir.resolve("n100")).saveSecs(1.0), 100, 12, 0.3);
+
+    // at creation, then once a second (every fourth run of 0.3 s), and at the end
+    assertThat(everyRun.points()).containsExactly(0L, 4L, 8L, 12L);
+    assertThat(fewRuns.points()).isEqualTo(everyRun.points());
+    // the first run, and each run where the second was up
+    assertThat(fewRuns.asked()).isEqualTo(4);
   }
 
   // issue 16
