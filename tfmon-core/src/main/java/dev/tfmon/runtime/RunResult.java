@@ -471,11 +471,11 @@ public final class RunResult implements AutoCloseable {
       }
     }
     RuntimeException first = null;
-    // The same tensor may stand twice (a fetch repeated); free it once.
-    java.util.Set<Tensor> freed =
-        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    for (Tensor t : tensors) {
-      if (t == null || !freed.add(t)) {
+    // The same tensor may stand twice (a fetch repeated); free it once. A run fetches a few
+    // tensors, so looking back is cheaper than a set on every step.
+    for (int i = 0; i < tensors.size(); i++) {
+      Tensor t = tensors.get(i);
+      if (t == null || standsEarlier(t, i)) {
         continue;
       }
       try {
@@ -492,5 +492,14 @@ public final class RunResult implements AutoCloseable {
     if (first != null) {
       throw first;
     }
+  }
+
+  private boolean standsEarlier(Tensor t, int index) {
+    for (int k = 0; k < index; k++) {
+      if (tensors.get(k) == t) {
+        return true;
+      }
+    }
+    return false;
   }
 }
