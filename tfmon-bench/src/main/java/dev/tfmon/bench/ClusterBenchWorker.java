@@ -47,7 +47,7 @@ import org.tensorflow.types.TInt64;
 public final class ClusterBenchWorker {
   private ClusterBenchWorker() {}
 
-  /** The benchmark model: a 16-H-1 network on a fixed batch of 32, as in MonitoredSessionBench. */
+  /** The benchmark model: a 16-H-1 network on a fixed batch of 32 (the step-loop benchmarks use TrainingModel). */
   record Model(Output<TInt64> step, Operation train) {
     static Model build(Graph g, ReplicaDeviceSetter placement, int task, int hidden) {
       return build(g, placement, task, hidden, null);

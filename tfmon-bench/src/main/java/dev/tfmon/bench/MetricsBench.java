@@ -28,7 +28,7 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The overhead of issue #8's metrics on the step loop of {@link MonitoredSessionBench}'s graph
+ * The overhead of issue #8's metrics on the step loop of a small training graph
  * (about 60 µs a step on the reference machine), in one process: a {@code MonitoredSession} with
  * no hook ("off") against one with the {@link TrainingMetricsHook} (MXBean registered), and one
  * with everything on (the metrics hook with the loss as a scalar, the {@link StallWatchdog}, and

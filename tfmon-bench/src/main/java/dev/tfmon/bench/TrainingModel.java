@@ -47,6 +47,18 @@ record TrainingModel(
     return new TrainingModel(x, y, loss, train, xs, ys);
   }
 
+  /** A {@code rows × cols} batch of standard normal values drawn with {@code seed}. */
+  static TFloat32 batch(int rows, int cols, long seed) {
+    float[][] values = new float[rows][cols];
+    Random rnd = new Random(seed);
+    for (float[] row : values) {
+      for (int j = 0; j < cols; j++) {
+        row[j] = (float) rnd.nextGaussian();
+      }
+    }
+    return TFloat32.tensorOf(StdArrays.ndCopyOf(values));
+  }
+
   TFloat32 xTensor() {
     return TFloat32.tensorOf(StdArrays.ndCopyOf(xs));
   }

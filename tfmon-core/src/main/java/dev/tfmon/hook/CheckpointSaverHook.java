@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -62,6 +63,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
   private final List<CheckpointSaverListener> listeners;
   private final boolean saveGraphDef;
   private final int stepsPerRun;
+  private final StaleStep staleStep;
+  private final LongPredicate mayFireAt;
   private final boolean writeBeforeFirstStep;
   /** False until the first step after session creation succeeded (when writes wait for it). */
   private boolean stepped;
@@ -80,6 +83,8 @@ public final class CheckpointSaverHook implements SessionRunHook {
     this.listeners = List.copyOf(b.listeners);
     this.saveGraphDef = b.saveGraphDef;
     this.stepsPerRun = b.stepsPerRun;
+    this.staleStep = new StaleStep(b.fetchStepEveryNRuns, b.stepsPerRun);
+    this.mayFireAt = stale -> timer.shouldTriggerForStep(stale + stepsPerRun);
     this.writeBeforeFirstStep = b.writeBeforeFirstStep;
   }
 
@@ -99,6 +104,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     stepped = false;
     stepRead = HookSupport.stepRead(graph, "CheckpointSaverHook");
     args = SessionRunArgs.fetch(stepRead);
+    staleStep.reset();
     for (CheckpointSaverListener l : listeners) {
       l.begin();
     }
@@ -134,7 +140,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
 
   @Override
   public SessionRunArgs beforeRun(SessionRunContext context) {
-    return args;
+    return staleStep.fetchBefore(false, mayFireAt) ? args : null;
   }
 
   @Override
@@ -146,8 +152,10 @@ public final class CheckpointSaverHook implements SessionRunHook {
       writeGraphs();
     }
     stepped = true;
-    long stale = values.getLong(stepRead);
-    if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
+    long stale = staleStep.afterRun(values, stepRead);
+    // A run that did not fetch was judged not due in beforeRun (a seconds timer that becomes due
+    // meanwhile fires at the next run, which fetches).
+    if (staleStep.fetched() && timer.shouldTriggerForStep(stale + stepsPerRun)) {
       long step = GlobalStep.value(context.session());
       if (timer.shouldTriggerForStep(step)) {
         timer.updateLastTriggeredStep(step);
@@ -250,6 +258,7 @@ public final class CheckpointSaverHook implements SessionRunHook {
     private final List<CheckpointSaverListener> listeners = new ArrayList<>();
     private boolean saveGraphDef = true;
     private int stepsPerRun = 1;
+    private int fetchStepEveryNRuns = 1;
     private boolean writeBeforeFirstStep = true;
 
     private Builder(Path checkpointDir) {
@@ -309,10 +318,21 @@ public final class CheckpointSaverHook implements SessionRunHook {
     }
 
     /**
+     * Fetch the global step in one run out of {@code n} and when the timer may fire, instead of in
+     * every run (default 1, TensorFlow 1.x): cheaper runs, but a step advanced by something else
+     * than this loop is seen up to {@code n} runs late (see docs/BENCHMARKS.md, issue 16).
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException naming the values if both saver and scaffold are set, not
      *     exactly one of saveSteps and saveSecs, the basename is empty or stepsPerRun is below 1
      */
     public CheckpointSaverHook build() {
+      StaleStep.requireFetchEveryNRuns(fetchStepEveryNRuns);
       if (saver != null && scaffold != null) {
         throw new IllegalArgumentException(
             "saver and scaffold are both set: the hook saves with the saver given, or else with the"

@@ -1,9 +1,11 @@
 package dev.tfmon.hook;
 
 import dev.tfmon.runtime.GraphNames;
+import dev.tfmon.runtime.RunResult;
 import dev.tfmon.runtime.Scalars;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Tensor;
@@ -34,7 +36,8 @@ public record SessionRunValues(
 
   public SessionRunValues {
     fetches = List.copyOf(fetches);
-    results = List.copyOf(results);
+    // A view of the run's result is already read-only, and copying it would wrap every tensor.
+    results = results instanceof RunResult.View ? results : List.copyOf(results);
     if (fetches.size() != results.size()) {
       throw new IllegalArgumentException(
           "expected one result per fetch, but got " + fetches.size() + " and " + results.size());
@@ -71,19 +74,22 @@ public record SessionRunValues(
    */
   public float getFloat(Operand<?> operand) {
     int i = indexOf(operand);
-    return Scalars.floatOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+    Supplier<String> name = () -> GraphNames.tensorName(fetches.get(i));
+    return results instanceof RunResult.View v ? v.getFloat(i, name) : Scalars.floatOf(results.get(i), name);
   }
 
   /** The value of {@code operand}, a float64 or float32 scalar; errors as {@link #getFloat}. */
   public double getDouble(Operand<?> operand) {
     int i = indexOf(operand);
-    return Scalars.doubleOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+    Supplier<String> name = () -> GraphNames.tensorName(fetches.get(i));
+    return results instanceof RunResult.View v ? v.getDouble(i, name) : Scalars.doubleOf(results.get(i), name);
   }
 
   /** The value of {@code operand}, an int32 scalar; errors as {@link #getFloat}. */
   public int getInt(Operand<?> operand) {
     int i = indexOf(operand);
-    return Scalars.intOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+    Supplier<String> name = () -> GraphNames.tensorName(fetches.get(i));
+    return results instanceof RunResult.View v ? v.getInt(i, name) : Scalars.intOf(results.get(i), name);
   }
 
   /**
@@ -92,7 +98,8 @@ public record SessionRunValues(
    */
   public long getLong(Operand<?> operand) {
     int i = indexOf(operand);
-    return Scalars.longOf(results.get(i), () -> GraphNames.tensorName(fetches.get(i)));
+    Supplier<String> name = () -> GraphNames.tensorName(fetches.get(i));
+    return results instanceof RunResult.View v ? v.getLong(i, name) : Scalars.longOf(results.get(i), name);
   }
 
   private int indexOf(Operand<?> operand) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -33,6 +34,8 @@ public final class StepCounterHook implements SessionRunHook {
   private final SecondOrStepTimer timer;
   private final LazyEventWriter events;
   private final int stepsPerRun;
+  private final StaleStep staleStep;
+  private final LongPredicate mayFireAt;
   private Output<TInt64> stepRead;
   private SessionRunArgs args;
   private String tag;
@@ -43,6 +46,8 @@ public final class StepCounterHook implements SessionRunHook {
     this.timer = timer;
     this.events = new LazyEventWriter(b.outputDir, b.writer);
     this.stepsPerRun = b.stepsPerRun;
+    this.staleStep = new StaleStep(b.fetchStepEveryNRuns, b.stepsPerRun);
+    this.mayFireAt = stale -> timer.shouldTriggerForStep(stale + stepsPerRun);
   }
 
   public static Builder builder() {
@@ -62,23 +67,29 @@ public final class StepCounterHook implements SessionRunHook {
     tag = GlobalStep.get(graph).orElseThrow().name() + "/sec";
     args = SessionRunArgs.fetch(stepRead);
     lastStale = null;
+    staleStep.reset();
     notIncreasedWarnings = 0;
   }
 
   @Override
   public SessionRunArgs beforeRun(SessionRunContext context) {
-    return args;
+    return staleStep.fetchBefore(false, mayFireAt) ? args : null;
   }
 
   @Override
   public void afterRun(SessionRunContext context, SessionRunValues values) {
-    long stale = values.getLong(stepRead);
-    if (timer.shouldTriggerForStep(stale + stepsPerRun)) {
+    long stale = staleStep.afterRun(values, stepRead);
+    // A run that did not fetch was judged not due in beforeRun (a seconds timer that becomes due
+    // meanwhile fires at the next run, which fetches).
+    if (staleStep.fetched() && timer.shouldTriggerForStep(stale + stepsPerRun)) {
       long step = GlobalStep.value(context.session());
       if (timer.shouldTriggerForStep(step)) {
         Optional<SecondOrStepTimer.Elapsed> elapsed = timer.updateLastTriggeredStep(step);
         elapsed.ifPresent(e -> record(e, step));
       }
+    }
+    if (!staleStep.fetched()) {
+      return; // a counted step always advances: only fetched ones can show a stuck step
     }
     // Some optimizers (SyncReplicas workers) do not advance the step on every run: warn only a few times.
     if (lastStale != null && stale == lastStale && notIncreasedWarnings < MAX_NOT_INCREASED_WARNINGS) {
@@ -101,7 +112,9 @@ public final class StepCounterHook implements SessionRunHook {
               .build();
       writer.addSummary(summary, step);
     }
-    LOG.info("{}: {}", tag, fourDigits(rate));
+    if (LOG.isInfoEnabled()) {
+      LOG.info("{}: {}", tag, fourDigits(rate));
+    }
   }
 
   /** A rate with four significant digits ({@code 240.2}, {@code 2055}, {@code 0.5012}). */
@@ -118,6 +131,7 @@ public final class StepCounterHook implements SessionRunHook {
     private Path outputDir;
     private SummaryWriter writer;
     private int stepsPerRun = 1;
+    private int fetchStepEveryNRuns = 1;
 
     private Builder() {}
 
@@ -163,10 +177,21 @@ public final class StepCounterHook implements SessionRunHook {
     }
 
     /**
+     * Fetch the global step in one run out of {@code n} and when the timer may fire, instead of in
+     * every run (default 1, TensorFlow 1.x): cheaper runs, but a step advanced by something else
+     * than this loop is seen up to {@code n} runs late (see docs/BENCHMARKS.md, issue 16).
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException naming the values if both frequencies are set, one is
      *     negative, or stepsPerRun is below 1
      */
     public StepCounterHook build() {
+      StaleStep.requireFetchEveryNRuns(fetchStepEveryNRuns);
       HookSupport.requireStepsPerRun(stepsPerRun);
       return new StepCounterHook(this, every.orEverySteps(100).timer("everyNSteps", "everyNSecs"));
     }

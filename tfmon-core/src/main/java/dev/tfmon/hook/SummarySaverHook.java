@@ -33,6 +33,7 @@ public final class SummarySaverHook implements SessionRunHook {
   private final LazyEventWriter events;
   private final Scaffold scaffold;
   private final List<Output<TString>> summaryOps;
+  private final StaleStep staleStep;
   private Output<TInt64> stepRead;
   private Long nextStep;
   private boolean requested;
@@ -44,6 +45,7 @@ public final class SummarySaverHook implements SessionRunHook {
     this.events = new LazyEventWriter(b.outputDir, b.writer);
     this.scaffold = b.scaffold;
     this.summaryOps = List.copyOf(b.summaryOps);
+    this.staleStep = new StaleStep(b.fetchStepEveryNRuns, 1);
   }
 
   public static Builder builder() {
@@ -58,13 +60,16 @@ public final class SummarySaverHook implements SessionRunHook {
     stepRead = HookSupport.stepRead(graph, "SummarySaverHook");
     stepOnly = SessionRunArgs.fetch(stepRead);
     withSummaries = null;
+    staleStep.reset();
   }
 
   @Override
   public SessionRunArgs beforeRun(SessionRunContext context) {
     requested = nextStep == null || timer.shouldTriggerForStep(nextStep);
+    // The stale step only serves to count towards the next trigger, which nextStep already does.
+    boolean fetchStep = staleStep.fetchBefore(requested, stale -> false);
     if (!requested) {
-      return stepOnly;
+      return fetchStep ? stepOnly : null;
     }
     if (withSummaries == null) {
       // The scaffold's summary op exists only once the scaffold is finalized, after begin().
@@ -89,7 +94,7 @@ public final class SummarySaverHook implements SessionRunHook {
     if (writer == null) {
       return;
     }
-    long step = values.getLong(stepRead) + 1;
+    long step = staleStep.afterRun(values, stepRead) + 1;
     if (nextStep == null || requested) {
       step = GlobalStep.value(context.session());
     }
@@ -112,6 +117,7 @@ public final class SummarySaverHook implements SessionRunHook {
 
   /** Builds a {@link SummarySaverHook}; validated at {@link #build()}. */
   public static final class Builder extends SavingHookBuilder<Builder> {
+    private int fetchStepEveryNRuns = 1;
     private Path outputDir;
     private SummaryWriter writer;
     private Scaffold scaffold;
@@ -144,10 +150,21 @@ public final class SummarySaverHook implements SessionRunHook {
     }
 
     /**
+     * Fetch the global step in one run out of {@code n} and on saving runs, instead of in
+     * every run (default 1, TensorFlow 1.x): cheaper runs, but a step advanced by something else
+     * than this loop is seen up to {@code n} runs late (see docs/BENCHMARKS.md, issue 16).
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException unless exactly one of scaffold and summary ops is given and
      *     exactly one of saveSteps and saveSecs
      */
     public SummarySaverHook build() {
+      StaleStep.requireFetchEveryNRuns(fetchStepEveryNRuns);
       if ((scaffold == null) == summaryOps.isEmpty()) {
         throw new IllegalArgumentException(
             "set either a scaffold (for its summary op) or summary ops, but got "

@@ -31,8 +31,6 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.TfmonBridge;
 import org.tensorflow.internal.c_api.TF_Buffer;
-import org.tensorflow.internal.c_api.TF_Operation;
-import org.tensorflow.internal.c_api.TF_Output;
 import org.tensorflow.internal.c_api.TF_Session;
 import org.tensorflow.internal.c_api.TF_SessionOptions;
 import org.tensorflow.internal.c_api.TF_Status;
@@ -72,6 +70,14 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
   private boolean cancelling;
   private Session view;
   private final RunnableSession runOnly = new RunOnly(this);
+  /** Native argument arrays of recent run signatures, for reuse (see {@link RunFrame}). */
+  private final List<RunFrame> idleFrames = new ArrayList<>();
+
+  /**
+   * How many run signatures keep their frames: a training loop has a few (the step, a hook's
+   * occasional extra fetch, the global step read); more would only hold native memory.
+   */
+  private static final int MAX_IDLE_FRAMES = 4;
 
   private NativeSession(Graph graph, String target, ConfigProto config) {
     this.graph = graph;
@@ -227,6 +233,7 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
   public void close() {
     TF_Session toRelease;
     Session viewToClose;
+    List<RunFrame> framesToFree;
     synchronized (lock) {
       if (closed) {
         return;
@@ -247,8 +254,11 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
       handle = null;
       viewToClose = view;
       view = null;
+      framesToFree = new ArrayList<>(idleFrames);
+      idleFrames.clear();
     }
     try {
+      framesToFree.forEach(RunFrame::close);
       if (viewToClose != null) {
         viewToClose.close();
       }
@@ -281,6 +291,13 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
     close();
   }
 
+  /** The number of kept run frames (for tests). */
+  int idleFrames() {
+    synchronized (lock) {
+      return idleFrames.size();
+    }
+  }
+
   /** The number of runs currently inside TensorFlow (for tests and diagnostics). */
   int runsInFlight() {
     synchronized (lock) {
@@ -297,19 +314,49 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
     }
   }
 
-  private TF_Session beginRun() {
+  /**
+   * Starts a run: counts it in flight and hands it an idle frame of the same signature, if there is
+   * one (else null: the caller allocates one).
+   */
+  private TF_Session beginRun(
+      List<Output<?>> feeds, List<Output<?>> fetches, List<Operation> targets, RunFrame[] frame) {
     synchronized (lock) {
       requireOpen();
       runsInFlight++;
+      for (int i = idleFrames.size() - 1; i >= 0; i--) {
+        RunFrame f = idleFrames.get(i);
+        if (f.matches(feeds, fetches, targets)) {
+          frame[0] = idleFrames.remove(i);
+          break;
+        }
+      }
       return handle;
     }
   }
 
-  private void endRun() {
+  /**
+   * Ends a run, keeping its frame for the next run of the same signature when the run succeeded (a
+   * failed run's frame is freed: nothing of a failure is carried into later runs).
+   */
+  private void endRun(RunFrame frame, boolean keepFrame) {
+    RunFrame evicted = null;
     synchronized (lock) {
+      if (frame != null) {
+        if (closed || !keepFrame) {
+          evicted = frame;
+        } else {
+          idleFrames.add(frame);
+          if (idleFrames.size() > MAX_IDLE_FRAMES) {
+            evicted = idleFrames.remove(0);
+          }
+        }
+      }
       if (--runsInFlight == 0) {
         lock.notifyAll();
       }
+    }
+    if (evicted != null) {
+      evicted.close();
     }
   }
 
@@ -322,51 +369,45 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
       boolean wantMetadata) {
     int nFeeds = feeds.size();
     int nFetches = fetches.size();
-    int nTargets = targets.size();
-    List<Tensor> outputs = new ArrayList<>(nFetches);
+    TF_Tensor[] fetched = null;
     RunMetadata metadata = null;
-    TF_Session session = beginRun();
-    try (PointerScope scope = new PointerScope()) {
-      TF_Output inputs = new TF_Output(Math.max(1, nFeeds));
-      PointerPointer<TF_Tensor> inputValues = new PointerPointer<>(Math.max(1, nFeeds));
+    RunFrame[] taken = new RunFrame[1];
+    TF_Session session = beginRun(feeds, fetches, targets, taken);
+    RunFrame frame = taken[0];
+    TF_Buffer runMetadata = null;
+    boolean succeeded = false;
+    try {
+      if (frame == null) {
+        frame = RunFrame.allocate(feeds, fetches, targets);
+      }
+      PointerPointer<TF_Tensor> inputValues = frame.inputValues;
       for (int i = 0; i < nFeeds; i++) {
-        Output<?> feed = feeds.get(i);
-        inputs.position(i).oper(TfmonBridge.operationHandle(feed.op())).index(feed.index());
         inputValues.put(i, TfmonBridge.tensorHandle(feedValues.get(i)));
       }
-      inputs.position(0);
-      TF_Output outputSpecs = new TF_Output(Math.max(1, nFetches));
-      PointerPointer<TF_Tensor> outputValues = new PointerPointer<>(Math.max(1, nFetches));
-      for (int i = 0; i < nFetches; i++) {
-        Output<?> fetch = fetches.get(i);
-        outputSpecs.position(i).oper(TfmonBridge.operationHandle(fetch.op())).index(fetch.index());
+      if (wantMetadata) {
+        try (PointerScope scope = new PointerScope()) {
+          runMetadata = TF_Buffer.newBuffer();
+          runMetadata.retainReference();
+        }
       }
-      outputSpecs.position(0);
-      PointerPointer<TF_Operation> targetHandles = new PointerPointer<>(Math.max(1, nTargets));
-      for (int i = 0; i < nTargets; i++) {
-        targetHandles.put(i, TfmonBridge.operationHandle(targets.get(i)));
-      }
-      TF_Buffer runOptions = options == null ? null : TF_Buffer.newBufferFromString(options);
-      TF_Buffer runMetadata = wantMetadata ? TF_Buffer.newBuffer() : null;
-      TF_Status status = TF_Status.newStatus();
-
       TF_SessionRun(
           session,
-          runOptions,
-          inputs,
+          frame.optionsBuffer(options),
+          frame.inputs,
           inputValues,
           nFeeds,
-          outputSpecs,
-          outputValues,
+          frame.outputs,
+          frame.outputValues,
           nFetches,
-          targetHandles,
-          nTargets,
+          frame.targets,
+          targets.size(),
           runMetadata,
-          status);
-      throwIfNotOk(status, null);
+          frame.status);
+      throwIfNotOk(frame.status, null);
 
+      fetched = new TF_Tensor[nFetches];
       for (int i = 0; i < nFetches; i++) {
-        outputs.add(TfmonBridge.adoptTensor(unshared(outputValues.get(TF_Tensor.class, i))));
+        fetched[i] = unshared(frame.outputValues.get(TF_Tensor.class, i));
       }
       if (runMetadata != null) {
         // Without tracing TensorFlow may leave the buffer empty: that is an empty RunMetadata.
@@ -375,15 +416,30 @@ public final class NativeSession implements RunnableSession, AutoCloseable {
                 ? RunMetadata.getDefaultInstance()
                 : RunMetadata.parseFrom(runMetadata.copyData());
       }
-      return RunResult.ofFetches(fetches, outputs, metadata);
+      RunResult result = RunResult.ofNative(fetches, fetched, metadata);
+      succeeded = true;
+      return result;
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      outputs.forEach(Tensor::close);
+      deleteAll(fetched);
       throw new IllegalStateException("TensorFlow returned RunMetadata that does not parse", e);
     } catch (RuntimeException e) {
-      outputs.forEach(Tensor::close);
+      deleteAll(fetched);
       throw e;
     } finally {
-      endRun();
+      if (runMetadata != null) {
+        runMetadata.releaseReference();
+      }
+      endRun(frame, succeeded);
+    }
+  }
+
+  private static void deleteAll(TF_Tensor[] tensors) {
+    if (tensors != null) {
+      for (TF_Tensor t : tensors) {
+        if (t != null) {
+          TF_DeleteTensor(t);
+        }
+      }
     }
   }
 

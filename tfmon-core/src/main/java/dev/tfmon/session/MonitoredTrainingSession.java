@@ -71,6 +71,7 @@ public final class MonitoredTrainingSession {
     private final List<CheckpointSaverListener> checkpointListeners = new ArrayList<>();
     private boolean writeBeforeFirstStep = true;
     private boolean lockCheckpointDir = true;
+    private int fetchStepEveryNRuns = 1;
 
     private Builder(Graph graph) {
       this.graph = Objects.requireNonNull(graph, "graph");
@@ -212,12 +213,28 @@ public final class MonitoredTrainingSession {
     }
 
     /**
+     * Opt-in (issue 16): the default hooks fetch the global step in one run out of {@code n}, and
+     * in the runs where one of their timers may fire by their own count of steps, instead of in
+     * every run (default 1, TensorFlow 1.x). Most runs then fetch nothing for any default hook and
+     * cost what a run without hooks costs. What changes: between fetches a hook counts runs, so a
+     * global step advanced by something else than this loop (other workers, runs without hooks)
+     * is seen up to {@code n} runs late, and a step-based timer fires up to {@code n} runs later
+     * than in TensorFlow 1.x; the step written with a summary, a checkpoint or a steps/sec figure
+     * is still the one read when the timer fires.
+     */
+    public Builder fetchStepEveryNRuns(int n) {
+      this.fetchStepEveryNRuns = n;
+      return this;
+    }
+
+    /**
      * Validates the settings, creates the default hooks and builds the session (which runs every
      * hook's {@code begin}, then creates, initializes or restores the session).
      *
      * @throws IllegalArgumentException naming the setting and the value if both seconds and steps
      *     are set for checkpoints or for summaries, a frequency or a wait is negative,
-     *     hookCostWarningShare is outside [0, 1], or the scaffold belongs to another graph
+     *     hookCostWarningShare is outside [0, 1], the scaffold belongs to another graph, or
+     *     fetchStepEveryNRuns is below 1
      * @throws CheckpointDirLock.HeldException if another run holds the checkpoint directory
      */
     public MonitoredSession build() {
@@ -264,6 +281,10 @@ public final class MonitoredTrainingSession {
       SettingChecks.frequency("logStepCountSteps", logStepCountSteps);
       SettingChecks.nonNegative("maxWait", maxWait);
       SettingChecks.nonNegative("recoveryWait", recoveryWait);
+      if (fetchStepEveryNRuns < 1) {
+        throw new IllegalArgumentException(
+            "expected fetchStepEveryNRuns of at least 1, but got " + fetchStepEveryNRuns);
+      }
       if (scaffold != null && scaffold.graph() != graph) {
         throw new IllegalArgumentException(
             "the scaffold is for another graph than the session's: build it with Scaffold.of(graph)"
@@ -279,12 +300,13 @@ public final class MonitoredTrainingSession {
         if (logStepCountSteps > 0) {
           defaults.add(
               StepCounterHook.builder().outputDir(summaryPath).everyNSteps(logStepCountSteps)
-                  .clock(summaries.clock()).build());
+                  .clock(summaries.clock()).fetchStepEveryNRuns(fetchStepEveryNRuns).build());
         }
         Frequency every = summaries.orEverySteps(100);
         if (isOn(every)) {
           defaults.add(
-              SummarySaverHook.builder().scaffold(sc).every(every).outputDir(summaryPath).build());
+              SummarySaverHook.builder().scaffold(sc).every(every).outputDir(summaryPath)
+                  .fetchStepEveryNRuns(fetchStepEveryNRuns).build());
         }
       }
       if (checkpointDir != null) {
@@ -293,7 +315,7 @@ public final class MonitoredTrainingSession {
           defaults.add(
               CheckpointSaverHook.builder(checkpointDir).scaffold(sc).saveGraphDef(saveGraphDef)
                   .every(every).listeners(checkpointListeners).writeBeforeFirstStep(writeBeforeFirstStep)
-                  .build());
+                  .fetchStepEveryNRuns(fetchStepEveryNRuns).build());
         }
       }
       return defaults;

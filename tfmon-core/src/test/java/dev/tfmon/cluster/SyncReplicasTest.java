@@ -3,6 +3,7 @@ package dev.tfmon.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tfmon.testing.Await;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.TrainOps;
 import dev.tfmon.process.ChildProcess;
@@ -335,12 +336,8 @@ class SyncReplicasTest {
     awaitCondition(() -> probe.globalStep() >= step, "global step " + step);
   }
 
-  private static void awaitCondition(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + STEP_WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for %s", what).isLessThan(deadline);
-      Thread.sleep(20); // each check is a run on the cluster: poll, do not spin
-    }
+  private static void awaitCondition(BooleanSupplier condition, String what) {
+    Await.until(what, STEP_WAIT, condition);
   }
 
   private static void signal(String signal, long pid) throws IOException, InterruptedException {

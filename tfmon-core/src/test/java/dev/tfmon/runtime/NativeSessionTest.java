@@ -284,4 +284,146 @@ class NativeSessionTest {
     }
   }
 
+
+  // issue 16: a run's native argument arrays are kept per signature and reused, a few signatures
+  // at most, never after a failed run, and all freed at close.
+  @Test
+  void runsOfOneSignatureReuseOneFrame() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class);
+      Add<TFloat32> y = tf.withName("y").math.add(x, tf.constant(2f));
+      Add<TFloat32> z = tf.withName("z").math.add(x, tf.constant(3f));
+      NativeSession s = NativeSession.open(g);
+      try (TFloat32 one = TFloat32.scalarOf(1f);
+          TFloat32 two = TFloat32.scalarOf(2f)) {
+        for (int i = 0; i < 3; i++) {
+          // a new feed tensor and a new Output object (by name) each time: same signature
+          try (RunResult r = s.runner().feed("x:0", i % 2 == 0 ? one : two).fetch(y).run()) {
+            assertThat(r.getFloat(y)).isEqualTo(i % 2 == 0 ? 3f : 4f);
+          }
+          assertThat(s.idleFrames()).isEqualTo(1);
+        }
+        try (RunResult r = s.runner().feed(x, one).fetch(z).fetch(y).run()) {
+          assertThat(r.getFloat(z)).isEqualTo(4f);
+          assertThat(r.getFloat(y)).isEqualTo(3f);
+        }
+        assertThat(s.idleFrames()).isEqualTo(2);
+        // fetch order is part of the signature
+        try (RunResult r = s.runner().feed(x, two).fetch(y).fetch(z).run()) {
+          assertThat(r.getFloat(y)).isEqualTo(4f);
+          assertThat(r.getFloat(z)).isEqualTo(5f);
+        }
+        assertThat(s.idleFrames()).isEqualTo(3);
+        for (int extra = 0; extra < 3; extra++) {
+          var c = tf.withName("c" + extra).constant(extra);
+          s.runner().fetch(c).run().close();
+        }
+        assertThat(s.idleFrames()).isEqualTo(4);
+        s.runner().feed(x, one).fetch(y).run().close();
+        assertThat(s.idleFrames()).isEqualTo(4);
+
+        // a failed run (wrong dtype fed) leaves no frame behind, and the next run is fine
+        try (TInt32 wrong = TInt32.scalarOf(1)) {
+          assertThatThrownBy(() -> s.runner().feed(x, wrong).fetch(y).run())
+              .isInstanceOf(InvalidArgumentException.class);
+        }
+        assertThat(s.idleFrames()).isEqualTo(3);
+        try (RunResult r = s.runner().feed(x, two).fetch(y).run()) {
+          assertThat(r.getFloat(y)).isEqualTo(4f);
+        }
+      } finally {
+        s.close();
+      }
+      assertThat(s.idleFrames()).isZero();
+    }
+  }
+
+  // issue 16: a caller's own PointerScope around runs frees neither the kept frame nor results.
+  @Test
+  void aCallersPointerScopeDoesNotFreeTheKeptFrame() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class);
+      Add<TFloat32> y = tf.withName("y").math.add(x, tf.constant(2f));
+      try (NativeSession s = NativeSession.open(g);
+          TFloat32 one = TFloat32.scalarOf(1f)) {
+        RunResult kept;
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+          s.runner().feed(x, one).fetch(y).run().close();
+          kept = s.runner().feed(x, one).fetch(y).run();
+        }
+        try (kept) {
+          assertThat(kept.getFloat(y)).isEqualTo(3f);
+        }
+        for (int i = 0; i < 3; i++) {
+          try (RunResult r = s.runner().feed(x, one).fetch(y).run()) {
+            assertThat(r.getFloat(y)).isEqualTo(3f);
+          }
+        }
+        assertThat(s.idleFrames()).isEqualTo(1);
+      }
+    }
+  }
+
+  // issue 16: concurrent runs of one signature each get a frame of their own.
+  @Test
+  void concurrentRunsOfOneSignatureEachGetTheirOwnFrame() throws Exception {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class);
+      Add<TFloat32> y = tf.withName("y").math.add(x, tf.constant(1f));
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try (NativeSession s = NativeSession.open(g)) {
+        List<Future<Boolean>> results = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          float base = t * 1000f;
+          results.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < 300; i++) {
+                      try (TFloat32 in = TFloat32.scalarOf(base + i);
+                          RunResult r = s.runner().feed(x, in).fetch(y).run()) {
+                        if (r.getFloat(y) != base + i + 1f) {
+                          return false;
+                        }
+                      }
+                    }
+                    return true;
+                  }));
+        }
+        for (Future<Boolean> f : results) {
+          assertThat(f.get(120, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(s.idleFrames()).isBetween(1, 4);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  // issue 16: run options are serialized once per options object, and a change is honoured.
+  @Test
+  void changedRunOptionsAreHonouredOnAKeptFrame() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      FifoQueue q = tf.withName("q").io.fifoQueue(List.of(TFloat32.class));
+      QueueDequeue dq = tf.withName("dq").io.queueDequeue(q, List.of(TFloat32.class));
+      var c = tf.withName("c").constant(1f);
+      try (NativeSession s = NativeSession.open(g)) {
+        RunOptions quick = RunOptions.newBuilder().setTimeoutInMs(50).build();
+        for (int i = 0; i < 2; i++) {
+          assertThatThrownBy(() -> s.runner().addTarget(dq).options(quick).run())
+              .isInstanceOf(DeadlineExceededException.class);
+        }
+        RunOptions trace = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
+        for (RunOptions o : List.of(trace, RunOptions.getDefaultInstance(), trace)) {
+          try (RunResult r = s.runner().fetch(c).options(o).withMetadata().run()) {
+            assertThat(r.metadata().orElseThrow().hasStepStats()).isEqualTo(o == trace);
+          }
+        }
+        assertThat(s.idleFrames()).isEqualTo(1);
+      }
+    }
+  }
 }

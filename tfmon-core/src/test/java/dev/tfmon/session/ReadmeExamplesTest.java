@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.Saver;
+import dev.tfmon.cluster.SyncReplicas;
 import dev.tfmon.export.BestExporter;
 import dev.tfmon.export.ExportDirectory;
 import dev.tfmon.export.ExportResult;
@@ -303,6 +304,63 @@ try (Graph graph = new Graph()) {
     }
   }
 
+  // issue 16 / issue 17: the README's fast step loop: SessionRunArgs built once, scalar reads,
+  // the opt-in step fetch of the default hooks
+  @Test
+  void fastStepLoop(@TempDir Path dir) {
+    try (Graph graph = new Graph();
+         TFloat32 xs = TFloat32.tensorOf(StdArrays.ndCopyOf(new float[][] {{1f}, {2f}}));
+         TFloat32 ys = TFloat32.tensorOf(StdArrays.ndCopyOf(new float[][] {{2f}, {4f}}))) {
+      Ops tf = Ops.create(graph);
+      Placeholder<TFloat32> x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 1)));
+      Placeholder<TFloat32> y = tf.withName("y").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 1)));
+      Variable<TFloat32> w = tf.withName("w").variable(tf.constant(new float[][] {{0f}}));
+      Operand<TFloat32> loss = tf.withName("loss").math.mean(
+          tf.math.square(tf.math.sub(tf.linalg.matMul(x, w), y)), tf.constant(new int[] {0, 1}));
+      Operation train = TrainOps.minimize(new GradientDescent(graph, 0.1f), loss, "train_op");
+      float[] last = new float[1];
+      try {
+        // README: fast-step begin
+        SessionRunArgs step = SessionRunArgs.builder().feed(x, xs).feed(y, ys).fetch(loss).target(train).build();
+        try (MonitoredSession session = MonitoredTrainingSession.builder(graph).checkpointDir(dir)
+                 .fetchStepEveryNRuns(100)   // opt-in: default hooks fetch the global step 1 run in 100
+                 .hook(StopAtStepHook.lastStep(1000))
+                 .build()) {
+          while (!session.shouldStop()) {
+            try (RunResult r = session.run(step)) {
+              float lossValue = r.getFloat(loss);
+              // README: fast-step end
+              last[0] = lossValue;
+            }
+          }
+        }
+      } finally {
+        GraphFinalization.unfinalize(graph);
+      }
+      assertThat(last[0]).as("w converges to 2").isLessThan(1e-6f);
+    }
+    assertThat(Checkpoints.latestCheckpoint(dir)).hasValue(dir.resolve("model.ckpt-1000").toString());
+  }
+
+  /**
+   * The README's synchronous-replicas block, compiled here; it needs three workers to make
+   * progress, so SyncReplicasTest runs the same calls on a real cluster (issue 14 item 2).
+   */
+  @SuppressWarnings("unused")
+  private static MonitoredSession syncReplicasExcerpt(
+      Graph graph, Operand<TFloat32> loss, dev.tfmon.cluster.TaskServer server, boolean chief,
+      dev.tfmon.cluster.ReplicaDeviceSetter placement, int task) {
+    // README: sync-replicas begin
+    SyncReplicas sync = SyncReplicas.wrap(new GradientDescent(graph, 0.1f), 2, 3);  // 2 of 3 replicas
+    Operation train = sync.minimize(loss, "train_op");         // push gradients, wait for a token
+    MonitoredSession session = MonitoredTrainingSession.builder(graph)
+        .master(server.target()).isChief(chief).config(placement.sessionConfig(task))
+        .hook(sync.hook(chief))                                  // tokens, local step, the chief's queue runner
+        .build();
+    // README: sync-replicas end
+    return session;
+  }
+
   // issue 17: every Java and XML block of the README is one of the compiled excerpts, as it stands
   @Test
   void everyCodeBlockOfTheReadmeIsCompiledCode() throws IOException {
@@ -339,7 +397,7 @@ try (Graph graph = new Graph()) {
     Map<String, String> out = new LinkedHashMap<>();
     String self = Files.readString(Path.of("src/test/java/dev/tfmon/session/ReadmeExamplesTest.java"));
     for (String name : List.of("typed-reads", "raw-layer", "metrics-and-schedules", "gpu-config", "export-train",
-        "export-load")) {
+        "export-load", "fast-step", "sync-replicas")) {
       out.put(name, marked(self, name));
     }
     String train = Files.readString(RepoFiles.find("tfmon-it/src/it/use-from-maven/src/main/java/example/Train.java"));

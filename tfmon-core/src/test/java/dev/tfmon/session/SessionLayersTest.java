@@ -285,7 +285,7 @@ class SessionLayersTest {
   @Test
   void hookedSessionMergesRunOptionsAsTensorFlowDoes() {
     RunOptions.Builder target = RunOptions.newBuilder().setTraceLevelValue(2).setTimeoutInMs(30000);
-    HookedSession.mergeRunOptions(
+    RunPlan.mergeRunOptions(
         target,
         RunOptions.newBuilder()
             .setTraceLevelValue(1)
