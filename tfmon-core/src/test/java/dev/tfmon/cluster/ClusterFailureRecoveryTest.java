@@ -28,15 +28,20 @@ import org.slf4j.LoggerFactory;
 @Tag("multiprocess")
 class ClusterFailureRecoveryTest {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterFailureRecoveryTest.class);
-  private static final long LAST_STEP = 1000;
+  private static final long LAST_STEP = 2000;
   private static final long KILL_AT = 150;
   private static final long SAVE_EVERY = 50;
 
   @TempDir Path modelDir;
 
-  /** Starts ps, chief and worker and waits until the global step reaches {@link #KILL_AT}. */
+  /**
+   * Starts ps, chief and worker and waits until both workers train and the global step reaches
+   * {@link #KILL_AT}. On a loaded machine the chief alone can reach the kill point before the other
+   * worker's first session, which would then begin only after the fault and never see it.
+   */
   private static void trainUntilKillPoint(LocalCluster cluster) {
     cluster.startAll();
+    awaitFirstStepOfSession(cluster.task("worker", 1), 1);
     awaitStep(cluster.task("worker", 0), KILL_AT);
   }
 

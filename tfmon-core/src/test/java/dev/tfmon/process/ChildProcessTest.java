@@ -3,6 +3,7 @@ package dev.tfmon.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfmon.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -77,6 +78,8 @@ class ChildProcessTest {
       assertThat(child.awaitPrinted("env ", WAIT)).isEqualTo("env set");
       assertThat(child.awaitPrinted("cwd ", WAIT)).isEqualTo("cwd " + dir.toAbsolutePath());
       assertThat(child.transcript()).doesNotContain("an error line");
+      // standard error has its own reader thread: the line may arrive after READY did
+      Await.until("the child's error line", WAIT, () -> !child.errorTranscript().isEmpty());
       assertThat(child.errorTranscript()).containsExactly("an error line");
 
       child.terminate();
