@@ -282,6 +282,9 @@ final class TrainCommand implements Callable<Integer> {
       throw CliException.usage("--model-dir " + modelDir + ": exists and is not a directory");
     }
     EvalSettings eval = evalOptions.resolve(metaGraph != null);
+    if (eval != null && eval.exportBest() != null && export.exportDir == null) {
+      throw CliException.usage("--export-best " + evalOptions.exportBest + " needs --export-dir DIR");
+    }
     if (lrSchedule != null) {
       if (metaGraph != null) {
         throw CliException.usage("--lr-schedule works with the built-in model only, not with --meta-graph");
@@ -448,11 +451,12 @@ final class TrainCommand implements Callable<Integer> {
         join(model.layerSizes()), "Adam", learningRate,
         lrSchedule == null ? "" : ", " + lrSchedule, batch);
     if (eval != null) {
-      out.printf("eval:  %s on %d examples (accuracy, loss) into %s%s%s%n", eval.describe(), split.eval().size(),
+      out.printf("eval:  %s on %d examples (accuracy, loss) into %s%s%s%s%n", eval.describe(), split.eval().size(),
           settings.modelDir().resolve("eval"),
           eval.earlyStop() == null ? "" : String.format("; early stop on %s, patience %d", eval.earlyStop(), eval.patience()),
           eval.keepBest() == 0 ? "" : String.format("; keep the %d best by %s in %s", eval.keepBest(), eval.bestGoal(),
-              settings.modelDir().resolve("best")));
+              settings.modelDir().resolve("best")),
+          eval.exportBest() == null ? "" : String.format("; export the best by %s to %s", eval.exportBest(), export.exportDir));
     }
     if (distributed != null) {
       out.printf("cluster: %s; this is %s%s; variables on %d ps task%s%n",
@@ -466,7 +470,7 @@ final class TrainCommand implements Callable<Integer> {
     Scaffold scaffold = Scaffold.builder(graph).saver(saver).localInitOp(model.iteratorInit()).build();
     TrainingEvaluation evaluation = eval == null ? null
         : new TrainingEvaluation(eval, settings.modelDir(), new ClassifierEvaluation(model.layerSizes(), split.eval()),
-            scaffold, flag);
+            scaffold, flag, export);
     return new TrainingTask(scaffold, scalars, batchesPerEpoch,
         session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size(),
         () -> {}, evaluation);
