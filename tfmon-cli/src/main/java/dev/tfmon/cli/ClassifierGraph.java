@@ -3,6 +3,7 @@ package dev.tfmon.cli;
 import dev.tfmon.cluster.ReplicaDeviceSetter;
 import dev.tfmon.export.ExportSignature;
 import dev.tfmon.graph.TrainOps;
+import dev.tfmon.optimizers.OrderedAdam;
 import dev.tfmon.schedule.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;
