@@ -6,8 +6,6 @@ import dev.tfmon.runtime.RunnableSession;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Exports the model after a checkpoint only when its metric improved on every earlier export
@@ -24,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class BestExporter implements CheckpointSaverListener {
-  private static final Logger LOG = LoggerFactory.getLogger(BestExporter.class);
   /** The file in {@code assets.extra/} holding an export's metric. */
   public static final String METRIC_FILE = "tfmon_metric.properties";
 
@@ -48,21 +45,10 @@ public final class BestExporter implements CheckpointSaverListener {
   @Override
   public synchronized boolean afterSave(RunnableSession session, long step) {
     double value = metric.evaluate(session, step);
-    String name = best.goal().metric();
-    if (Double.isNaN(value)) {
-      LOG.warn("{} is NaN at global step {}: not exported", name, step);
-      return false;
+    if (best.worthExporting(value, step, "global step " + step)) {
+      last = exporter.export(session, exports, step, best.metricFile(value, step, null));
+      best.exported(value);
     }
-    if (!best.improvedBy(value)) {
-      LOG.info("{} {} at global step {} does not improve on {}: not exported", name, value, step, best.best().getAsDouble());
-      return false;
-    }
-    if (exports.versions().contains(step)) {
-      LOG.info("global step {} is already exported in {}", step, exports.base());
-      return false;
-    }
-    last = exporter.export(session, exports, step, best.metricFile(value, step, null));
-    best.exported(value);
     return false;
   }
 

@@ -57,6 +57,28 @@ final class BestExports {
     return goal.improves(value, b.isPresent() ? b.getAsDouble() : null, 0);
   }
 
+  /**
+   * Whether {@code value}, the metric of what would be version {@code step}, is to be exported: it
+   * is a number, beats the best so far, and the version is not there yet. Says why not at INFO
+   * (WARN for NaN), naming {@code what} (a checkpoint, or the global step).
+   */
+  synchronized boolean worthExporting(double value, long step, String what) {
+    String metric = goal.metric();
+    if (Double.isNaN(value)) {
+      LOG.warn("{} is NaN for {}: not exported", metric, what);
+      return false;
+    }
+    if (!improvedBy(value)) {
+      LOG.info("{} {} for {} does not improve on {}: not exported", metric, value, what, best().getAsDouble());
+      return false;
+    }
+    if (exports.versions().contains(step)) {
+      LOG.info("global step {} is already exported in {}", step, exports.base());
+      return false;
+    }
+    return true;
+  }
+
   /** {@code value} is the new best. */
   synchronized void exported(double value) {
     best();

@@ -91,22 +91,10 @@ public final class ExportOnImprovement implements EvaluationListener {
   }
 
   private void consider(String checkpoint, long step, double value) {
-    String metric = best.goal().metric();
-    if (Double.isNaN(value)) {
-      LOG.warn("{} is NaN in the evaluation of {}: not exported", metric, checkpoint);
-      return;
-    }
-    if (!best.improvedBy(value)) {
-      LOG.info("{} {} of {} does not improve on {}: not exported", metric, value, checkpoint, best.best().getAsDouble());
-      return;
-    }
-    if (exports.versions().contains(step)) {
-      LOG.info("global step {} is already exported in {}", step, exports.base());
+    if (best.worthExporting(value, step, checkpoint)) {
+      last = exporter.export(checkpoint, exports, step, best.metricFile(value, step, checkpoint));
       best.exported(value);
-      return;
     }
-    last = exporter.export(checkpoint, exports, step, best.metricFile(value, step, checkpoint));
-    best.exported(value);
   }
 
   /** The ledger's best earlier evaluation, exported now if it beats the exports on disk. */

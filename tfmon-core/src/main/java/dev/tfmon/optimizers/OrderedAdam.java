@@ -5,7 +5,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Output;
 import org.tensorflow.framework.optimizers.Adam;
 import org.tensorflow.op.Op;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TType;
 
@@ -29,10 +28,8 @@ import org.tensorflow.types.family.TType;
  * }</pre>
  */
 public class OrderedAdam extends Adam {
-  private final float learningRate;
   private final float betaOne;
   private final float betaTwo;
-  private final float epsilon;
   private Output<TFloat32> betaOnePower;
   private Output<TFloat32> betaTwoPower;
 
@@ -47,10 +44,8 @@ public class OrderedAdam extends Adam {
 
   public OrderedAdam(Graph graph, float learningRate, float betaOne, float betaTwo, float epsilon) {
     super(graph, learningRate, betaOne, betaTwo, epsilon);
-    this.learningRate = learningRate;
     this.betaOne = betaOne;
     this.betaTwo = betaTwo;
-    this.epsilon = epsilon;
   }
 
   /** With {@code name} as the name of the optimizer's ops. */
@@ -60,10 +55,8 @@ public class OrderedAdam extends Adam {
 
   public OrderedAdam(Graph graph, String name, float learningRate, float betaOne, float betaTwo, float epsilon) {
     super(graph, name, learningRate, betaOne, betaTwo, epsilon);
-    this.learningRate = learningRate;
     this.betaOne = betaOne;
     this.betaTwo = betaTwo;
-    this.epsilon = epsilon;
   }
 
   @Override
@@ -81,9 +74,9 @@ public class OrderedAdam extends Adam {
         after.assign(betaTwoPower, after.math.mul(betaTwoPower, after.constant(betaTwo)))));
   }
 
+  /** {@code OrderedAdam{learningRate=0.01, betaOne=0.9, betaTwo=0.999, epsilon=1.0E-8}}. */
   @Override
   public String toString() {
-    return "OrderedAdam{learningRate=" + learningRate + ", betaOne=" + betaOne + ", betaTwo=" + betaTwo
-        + ", epsilon=" + epsilon + '}';
+    return "Ordered" + super.toString();
   }
 }

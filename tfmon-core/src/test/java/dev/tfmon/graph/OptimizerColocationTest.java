@@ -11,6 +11,7 @@ import dev.tfmon.testing.FrameworkOptimizers;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -112,21 +113,7 @@ class OptimizerColocationTest {
   @ParameterizedTest
   @ValueSource(strings = {"OrderedAdam", "OrderedAdamax", "OrderedAdaGradDA"})
   void placedOrderedOptimizersTrainInOneProcess(String kind) {
-    DeviceSpec cpu = DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.CPU).deviceIndex(0).build();
-    try (Graph g = new Graph()) {
-      Operand<TFloat32> loss = regression(g, cpu, cpu);
-      Operation train = TrainOps.minimize(ordered(kind, g), loss, "train_op");
-      assertThat(variableDevices(g).values()).allMatch(d -> d.isEmpty() || d.equals("/device:CPU:0"));
-      try (NativeSession session = NativeSession.open(g)) {
-        session.runner().addTargets(NativeSession.graphInitializers(g)).run().close();
-        float first = lossAfterStep(session, loss, train);
-        float last = first;
-        for (int i = 0; i < 60; i++) {
-          last = lossAfterStep(session, loss, train);
-        }
-        assertThat(last).as("loss of %s after 60 steps (first %s)", kind, first).isLessThan(first / 2);
-      }
-    }
+    assertTrainsWithItsVariablesPlacedOnTheCpu(kind, g -> ordered(kind, g));
   }
 
   @Test
@@ -142,10 +129,15 @@ class OptimizerColocationTest {
   @ParameterizedTest
   @EnumSource(Optimizers.class)
   void placedOptimizersTrainInOneProcess(Optimizers kind) {
+    assertTrainsWithItsVariablesPlacedOnTheCpu(kind.toString(), g -> FrameworkOptimizers.create(kind, g));
+  }
+
+  /** 60 steps with the variables pinned to /device:CPU:0 halve the loss. */
+  private static void assertTrainsWithItsVariablesPlacedOnTheCpu(String what, Function<Graph, Optimizer> optimizer) {
     DeviceSpec cpu = DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.CPU).deviceIndex(0).build();
     try (Graph g = new Graph()) {
       Operand<TFloat32> loss = regression(g, cpu, cpu);
-      Operation train = TrainOps.minimize(FrameworkOptimizers.create(kind, g), loss, "train_op");
+      Operation train = TrainOps.minimize(optimizer.apply(g), loss, "train_op");
       assertThat(variableDevices(g).values()).allMatch(d -> d.isEmpty() || d.equals("/device:CPU:0"));
       try (NativeSession session = NativeSession.open(g)) {
         session.runner().addTargets(NativeSession.graphInitializers(g)).run().close();
@@ -154,7 +146,7 @@ class OptimizerColocationTest {
         for (int i = 0; i < 60; i++) {
           last = lossAfterStep(session, loss, train);
         }
-        assertThat(last).as("loss of %s after 60 steps (first %s)", kind, first).isLessThan(first / 2);
+        assertThat(last).as("loss of %s after 60 steps (first %s)", what, first).isLessThan(first / 2);
       }
     }
   }
