@@ -39,12 +39,33 @@ record ClassifierEvaluation(List<Integer> layerSizes, Dataset rows) implements E
   }
 
   /**
+   * The evaluation of the classifier saved in {@code checkpoint} (its layer sizes read from it) on
+   * {@code rows}.
+   *
+   * @throws CliException failure naming the checkpoint if it holds no built-in classifier, or one
+   *     of other features or classes than {@code rows}
+   */
+  static ClassifierEvaluation fromCheckpoint(String checkpoint, Dataset rows) {
+    List<Integer> sizes = layerSizes(checkpoint);
+    if (sizes.get(0) != rows.numFeatures()) {
+      throw CliException.failure(checkpoint + " is a model of " + sizes.get(0) + " features, but " + rows.name() + " has "
+          + rows.numFeatures() + " (" + String.join(", ", rows.featureNames()) + ")");
+    }
+    int classes = sizes.get(sizes.size() - 1);
+    if (classes != rows.classNames().size()) {
+      throw CliException.failure(checkpoint + " is a model of " + classes + " classes, but " + rows.name()
+          + " has " + rows.classNames().size());
+    }
+    return new ClassifierEvaluation(sizes, rows);
+  }
+
+  /**
    * The layer sizes of the built-in classifier saved in {@code checkpoint}, read from its kernels'
    * shapes ({@code dense_0_kernel} [2, 64], ..., {@code logits_kernel} [64, 3]).
    *
    * @throws CliException failure naming the checkpoint if it holds no built-in classifier
    */
-  static List<Integer> layerSizes(String checkpoint) {
+  private static List<Integer> layerSizes(String checkpoint) {
     try (CheckpointReader reader = CheckpointReader.open(checkpoint)) {
       Map<String, VariableInfo> vars = reader.variables();
       List<Integer> sizes = new ArrayList<>();

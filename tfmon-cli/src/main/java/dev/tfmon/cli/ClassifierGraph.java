@@ -7,6 +7,7 @@ import dev.tfmon.graph.CollectionKeys;
 import dev.tfmon.graph.GraphCollections;
 import dev.tfmon.graph.GraphVariable;
 import dev.tfmon.graph.TrainOps;
+import dev.tfmon.optimizers.OrderedAdam;
 import dev.tfmon.schedule.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;

@@ -85,10 +85,10 @@ record ClusterArgs(ClusterSpec cluster, String job, int task) {
     return !cluster.hasJob(job);
   }
 
-  /** What an evaluator prints before it exits: it has no part in the cluster yet. */
+  /** What {@code tfmon server} prints before it exits as an evaluator: it has nothing to serve. */
   String evaluatorNote() {
-    return taskName() + " is not a task of the cluster (jobs " + cluster.jobNames() + "): an evaluator"
-        + " has nothing to serve or train, and tfmon cannot evaluate checkpoints yet; exiting";
+    return taskName() + " is not a task of the cluster (jobs " + cluster.jobNames() + "): an evaluator serves nothing"
+        + " ('tfmon train' with the chief's options evaluates the chief's checkpoints there); exiting";
   }
 
   /** Whether this task is the chief (TensorFlow's rule, {@link ClusterSpec#isChief}). */

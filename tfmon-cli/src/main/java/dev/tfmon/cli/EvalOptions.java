@@ -8,10 +8,11 @@ import picocli.CommandLine.Option;
 
 /**
  * The evaluation options of {@code tfmon train} (a picocli mixin): evaluate during training,
- * stop early, keep the best checkpoints. {@link #resolve} checks them into {@link EvalSettings}.
+ * stop early, keep the best checkpoints, export the best model. {@link #resolve} checks them into {@link EvalSettings}.
  *
  * <pre>{@code
  * tfmon train --eval-every 200 --early-stop loss:5 --keep-best 3 --best-metric accuracy
+ * tfmon train --eval-every 200 --export-dir exports/spirals --export-best accuracy
  * }</pre>
  */
 final class EvalOptions {
@@ -43,6 +44,12 @@ final class EvalOptions {
       description = "The metric --keep-best ranks by (default: loss:min; accuracy is maximized unless told).")
   String bestMetric;
 
+  @Option(names = "--export-best", paramLabel = "NAME[:min|max]",
+      description = "With --export-dir: export the evaluated checkpoint as a SavedModel each time the evaluation "
+          + "metric NAME (accuracy or loss) beats every earlier export, instead of once at the end, e.g. loss or "
+          + "accuracy:max (accuracy is maximized unless told). Needs --eval-every.")
+  String exportBest;
+
   /**
    * @return null when no evaluation option is given
    * @throws CliException usage error naming the option and value
@@ -51,7 +58,8 @@ final class EvalOptions {
     if (evalEvery == null) {
       for (String[] opt : new String[][] {
           {"--early-stop", earlyStop}, {"--keep-best", keepBest == null ? null : keepBest.toString()},
-          {"--best-metric", bestMetric}, {"--eval-data", evalData == null ? null : evalData.toString()}}) {
+          {"--best-metric", bestMetric}, {"--eval-data", evalData == null ? null : evalData.toString()},
+          {"--export-best", exportBest}}) {
         if (opt[1] != null) {
           throw CliException.usage(opt[0] + " " + opt[1] + " needs --eval-every N|DURATION");
         }
@@ -107,16 +115,22 @@ final class EvalOptions {
       if (keepBest < 1) {
         throw CliException.usage("--keep-best must be at least 1, but got " + keepBest);
       }
-      String spec = bestMetric == null ? "loss:min" : bestMetric;
-      int colon = spec.indexOf(':');
-      goal("--best-metric", spec, colon < 0 ? spec : spec.substring(0, colon));
-      try {
-        bestGoal = MetricGoal.parse(spec);
-      } catch (IllegalArgumentException e) {
-        throw CliException.usage("--best-metric must be NAME[:min|max] such as loss:min or accuracy, but got '" + spec + "'");
-      }
+      bestGoal = rankedBy("--best-metric", bestMetric == null ? "loss:min" : bestMetric, "loss:min or accuracy");
     }
-    return new EvalSettings(steps, every, evalData, stopGoal, patience, minDelta, keepBest == null ? 0 : keepBest, bestGoal);
+    MetricGoal exportGoal = exportBest == null ? null : rankedBy("--export-best", exportBest, "loss or accuracy:max");
+    return new EvalSettings(steps, every, evalData, stopGoal, patience, minDelta, keepBest == null ? 0 : keepBest, bestGoal,
+        exportGoal);
+  }
+
+  /** {@code NAME[:min|max]} naming one of the evaluation's metrics. */
+  private static MetricGoal rankedBy(String option, String spec, String examples) {
+    int colon = spec.indexOf(':');
+    goal(option, spec, colon < 0 ? spec : spec.substring(0, colon));
+    try {
+      return MetricGoal.parse(spec);
+    } catch (IllegalArgumentException e) {
+      throw CliException.usage(option + " must be NAME[:min|max] such as " + examples + ", but got '" + spec + "'");
+    }
   }
 
   private static MetricGoal goal(String option, String value, String metric) {

@@ -7,7 +7,6 @@ import dev.tfmon.eval.Evaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -113,9 +112,9 @@ final class EvaluateCommand implements Callable<Integer> {
       throw CliException.usage("--checkpoint " + path + ": no such checkpoint (no " + path + ".index)");
     }
     out.printf("evaluating %s on %s (%d examples)%n", path, rows.name(), rows.size());
-    EvalResult r = evaluation(path, rows).once(path);
-    TextTable table = new TextTable(header(r)).rightAligned(numbers(r));
-    table.row(cells(r));
+    EvalResult r = SidecarEvaluator.evaluation(modelDir, path, rows, maxBatches).once(path);
+    TextTable table = new TextTable(SidecarEvaluator.header(r)).rightAligned(numbers(r));
+    table.row(SidecarEvaluator.cells(r));
     out.print(table.render());
     out.printf("results: %s (summaries at step %d, evaluations.jsonl)%n", Evaluation.evalDir(modelDir, ""), r.globalStep());
     return 0;
@@ -125,40 +124,8 @@ final class EvaluateCommand implements Callable<Integer> {
     out.printf("watching %s: every checkpoint not yet evaluated, on %s (%d examples), until training ends%n",
         modelDir, rows.name(), rows.size());
     out.flush();
-    Evaluation skipper = Evaluation.builder(modelDir, graph -> {
-      throw new IllegalStateException("never built: only lists the checkpoints");
-    }).build();
-    int n = 0;
-    int width = 0;
-    for (String path : skipper.sidecarCheckpoints(wait, null)) {
-      EvalResult r = evaluation(path, rows).once(path);
-      if (n++ == 0) {
-        width = Math.max("checkpoint".length(), path.length() + 2);
-        out.println(row(header(r), width));
-      }
-      out.println(row(cells(r), width));
-      out.flush();
-    }
-    out.printf(n == 0 ? "nothing to evaluate: every checkpoint of %s is in %s%n" : "evaluated %d checkpoint(s); results in %s%n",
-        n == 0 ? modelDir : n, n == 0 ? Evaluation.evalDir(modelDir, "").resolve("evaluations.jsonl") : Evaluation.evalDir(modelDir, ""));
+    new SidecarEvaluator(modelDir, rows, maxBatches, out).run(wait, null);
     return 0;
-  }
-
-  private Evaluation evaluation(String path, Dataset rows) {
-    List<Integer> sizes = ClassifierEvaluation.layerSizes(path);
-    if (sizes.get(0) != rows.numFeatures()) {
-      throw CliException.failure(path + " is a model of " + sizes.get(0) + " features, but " + rows.name() + " has "
-          + rows.numFeatures() + " (" + String.join(", ", rows.featureNames()) + ")");
-    }
-    if (sizes.get(sizes.size() - 1) != rows.classNames().size()) {
-      throw CliException.failure(path + " is a model of " + sizes.get(sizes.size() - 1) + " classes, but " + rows.name()
-          + " has " + rows.classNames().size());
-    }
-    Evaluation.Builder b = Evaluation.builder(modelDir, new ClassifierEvaluation(sizes, rows));
-    if (maxBatches != null) {
-      b.maxBatches(maxBatches);
-    }
-    return b.build();
   }
 
   /** The held-out rows exactly as {@code tfmon train} chose them. */
@@ -173,33 +140,11 @@ final class EvaluateCommand implements Callable<Integer> {
         .withClassesOf(all, "--eval-data " + evalData);
   }
 
-  private static String[] header(EvalResult r) {
-    List<String> h = new ArrayList<>(List.of("checkpoint", "step"));
-    h.addAll(r.scalars().keySet());
-    return h.toArray(new String[0]);
-  }
-
   private static int[] numbers(EvalResult r) {
     int[] cols = new int[1 + r.scalars().size()];
     for (int i = 0; i < cols.length; i++) {
       cols[i] = i + 1;
     }
     return cols;
-  }
-
-  private static Object[] cells(EvalResult r) {
-    List<Object> c = new ArrayList<>(List.of(r.checkpoint(), r.globalStep()));
-    r.scalars().values().forEach(v -> c.add(Progress.metric(v)));
-    return c.toArray();
-  }
-
-  /** A row of fixed widths, for rows printed as they come. */
-  private static String row(Object[] cells, int firstWidth) {
-    StringBuilder b = new StringBuilder(String.format("%-" + firstWidth + "s", cells[0]));
-    b.append(String.format("%8s", cells[1]));
-    for (int i = 2; i < cells.length; i++) {
-      b.append(String.format("  %10s", cells[i]));
-    }
-    return b.toString().stripTrailing();
   }
 }

@@ -1,6 +1,10 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.eval.EvaluationLedger;
+import dev.tfmon.eval.MetricGoal;
+import dev.tfmon.export.CheckpointExporter;
 import dev.tfmon.export.ExportDirectory;
+import dev.tfmon.export.ExportOnImprovement;
 import dev.tfmon.export.ExportSignature;
 import dev.tfmon.export.LatestExporter;
 import dev.tfmon.export.SavedModelExporter;
@@ -17,12 +21,14 @@ import org.tensorflow.proto.TensorInfo;
 import picocli.CommandLine.Option;
 
 /**
- * The SavedModel options shared by {@code tfmon train} (export at the end of training) and {@code
- * tfmon export} (export a checkpoint afterwards): where exports go, how many are kept, and the
- * signature's tensors when the graph does not record one.
+ * The SavedModel options shared by {@code tfmon train} (export at the end of training, or with
+ * {@code --export-best} each evaluated checkpoint that improves) and {@code tfmon export} (export a
+ * checkpoint afterwards): where exports go, how many are kept, and the signature's tensors when the
+ * graph does not record one.
  *
  * <pre>{@code
  * tfmon train --export-dir exports/spirals --keep-exports 3
+ * tfmon train --export-dir exports/spirals --eval-every 200 --export-best accuracy
  * tfmon train --meta-graph m.meta ... --export-dir exports/lr --export-input x=x --export-output pred=pred
  * }</pre>
  */
@@ -46,10 +52,12 @@ final class ExportOptions {
   Integer keep;
 
   private LatestExporter listener;
+  private ExportOnImprovement onImprovement;
 
   /**
    * For {@code tfmon train}: checks the options against the graph and prepares an exporter that
-   * runs after the final checkpoint, on the live session. Does nothing without {@code --export-dir}.
+   * runs after the final checkpoint, on the live session (unless {@link #onImprovement} made the
+   * evaluation export instead). Does nothing without {@code --export-dir}.
    *
    * @throws CliException usage error for options without {@code --export-dir}, a malformed or
    *     missing tensor, or no signature
@@ -61,7 +69,24 @@ final class ExportOptions {
       }
       return;
     }
-    listener = LatestExporter.builder(exporter(graph, false), exportDirectory()).everyCheckpoint(false).atEnd(true).build();
+    SavedModelExporter exporter = exporter(graph, false);
+    if (onImprovement == null) {
+      listener = LatestExporter.builder(exporter, exportDirectory()).everyCheckpoint(false).atEnd(true).build();
+    }
+  }
+
+  /**
+   * For {@code --export-best}: the evaluation listener that exports each evaluated checkpoint whose
+   * {@code goal} metric beats every earlier export, from the checkpoint and its {@code .meta} (so a
+   * cluster's chief, whose graph is placed on ps tasks, exports too); the best survives restarts
+   * through the exports' metric files and {@code ledger}.
+   */
+  ExportOnImprovement onImprovement(MetricGoal goal, EvaluationLedger ledger) {
+    onImprovement = ExportOnImprovement.builder(
+            CheckpointExporter.fromMetaGraphs(graph -> exporter(graph, false)), exportDirectory(), goal)
+        .ledger(ledger)
+        .build();
+    return onImprovement;
   }
 
   /** Adds the exporter prepared by {@link #prepare} to the session's checkpoint hook, if any. */
@@ -71,8 +96,17 @@ final class ExportOptions {
     }
   }
 
-  /** Prints the export made at the end of training (nothing without {@code --export-dir}). */
-  void report(PrintWriter out) {
+  /** Prints the export made at the end of training, or the best one (nothing without {@code --export-dir}). */
+  void report(PrintWriter out, MetricGoal exportBest) {
+    if (onImprovement != null) {
+      String best = onImprovement.best().isPresent()
+          ? exportBest + " " + Progress.metric(onImprovement.best().getAsDouble()) : exportBest.toString();
+      onImprovement.lastResult().ifPresentOrElse(
+          r -> out.printf("export:      %s (the best by %s; %s)%n", r.directory(), best, r.verification().summary()),
+          () -> out.printf("export:      none in this run (no evaluation beat the best by %s in %s)%n", best,
+              onImprovement.exports().base()));
+      return;
+    }
     if (listener == null) {
       return;
     }

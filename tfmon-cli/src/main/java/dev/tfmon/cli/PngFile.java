@@ -1,5 +1,6 @@
 package dev.tfmon.cli;
 
+import dev.tfmon.checkpoint.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,12 +9,12 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 
 /**
- * Writes a PNG beside its destination and moves it into place, so a failure never leaves a half
- * image under the asked name; any failure is one line naming the path and the reason.
+ * Writes a PNG beside its destination and moves it into place ({@link AtomicFiles}), so a failure
+ * never leaves a half image under the asked name; any failure is one line naming the path and the
+ * reason.
  *
  * <pre>{@code
  * PngFile.write(image, Path.of("curves.png"), "-o");
@@ -42,23 +43,18 @@ final class PngFile {
     // ImageIO would otherwise stage the stream in a cache file under java.io.tmpdir, and report a
     // failure there as "Can't create an ImageOutputStream!" after printing a stack trace itself.
     ImageIO.setUseCache(false);
-    // Not Files.createTempFile: its owner-only permissions would stay on the moved PNG.
-    Path temp = parent.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     try {
-      try (OutputStream out = Files.newOutputStream(temp)) {
-        if (!ImageIO.write(image, "png", out)) {
-          throw CliException.failure("no PNG writer available in this Java runtime");
+      // the temp file beside the destination gets the permissions of any new file, unlike
+      // Files.createTempFile's owner-only ones, and they stay on the moved PNG
+      AtomicFiles.write(absolute, temp -> {
+        try (OutputStream out = Files.newOutputStream(temp)) {
+          if (!ImageIO.write(image, "png", out)) {
+            throw CliException.failure("no PNG writer available in this Java runtime");
+          }
         }
-      }
-      Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
+      });
     } catch (IOException e) {
       throw cannotWrite(option, output, e);
-    } finally {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException ignored) {
-        // best effort: the temp file has a dot name and a .tmp suffix
-      }
     }
   }
 

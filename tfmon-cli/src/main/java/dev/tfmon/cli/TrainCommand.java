@@ -149,6 +149,11 @@ final class TrainCommand implements Callable<Integer> {
           + "0.0.0.0 for every interface, so that a Prometheus server elsewhere can scrape; it has no authentication).")
   String metricsHost;
 
+  @Option(names = "--evaluator-timeout", defaultValue = "10m", paramLabel = "DURATION",
+      description = "As TF_CONFIG's evaluator task: stop waiting for the chief's checkpoints after this long "
+          + "without a new one (default: ${DEFAULT-VALUE}); it ends by itself once training has ended.")
+  String evaluatorTimeout;
+
   @Option(names = "--stall-timeout", defaultValue = "10m", paramLabel = "DURATION",
       description = "Log a thread dump and the run in flight when no step completes for this long, "
           + "e.g. 90s, 10m, 1h; 0 turns the watchdog off (default: ${DEFAULT-VALUE}).")
@@ -176,15 +181,14 @@ final class TrainCommand implements Callable<Integer> {
 
   private PrintWriter out;
   private LearningRateSchedule schedule;
+  private Duration evaluatorWait;
 
   @Override
   public Integer call() {
     out = spec.commandLine().getOut();
     TrainSettings settings = resolve();
     if (settings.distributed() != null && settings.distributed().isEvaluator()) {
-      out.println(settings.distributed().evaluatorNote());
-      out.flush();
-      return 0;
+      return evaluateAsSidecar(settings);
     }
     // The lock first: a second run on the directory fails at once, before any work, naming the first.
     try (CheckpointDirLock lock = settings.isChief() ? lock(settings.modelDir()) : null;
@@ -218,6 +222,12 @@ final class TrainCommand implements Callable<Integer> {
   /** Checks every option and applies the defaults; usage errors name the option and value. */
   private TrainSettings resolve() {
     Duration stall = TrainingMonitoring.parseDuration("--stall-timeout", stallTimeout);
+    // checked in every task: pods of one job share their command line
+    evaluatorWait = TrainingMonitoring.parseDuration("--evaluator-timeout", evaluatorTimeout);
+    if (evaluatorWait.isZero()) {
+      throw CliException.usage("--evaluator-timeout must be a positive duration such as 90s or 10m, but got '"
+          + evaluatorTimeout + "'");
+    }
     ClusterArgs distributed = resolveCluster();
     checkSync(distributed);
     MetricsEndpoint metrics = resolveMetrics();
@@ -282,6 +292,9 @@ final class TrainCommand implements Callable<Integer> {
       throw CliException.usage("--model-dir " + modelDir + ": exists and is not a directory");
     }
     EvalSettings eval = evalOptions.resolve(metaGraph != null);
+    if (eval != null && eval.exportBest() != null && export.exportDir == null) {
+      throw CliException.usage("--export-best " + evalOptions.exportBest + " needs --export-dir DIR");
+    }
     if (lrSchedule != null) {
       if (metaGraph != null) {
         throw CliException.usage("--lr-schedule works with the built-in model only, not with --meta-graph");
@@ -316,7 +329,14 @@ final class TrainCommand implements Callable<Integer> {
 
   private ClusterArgs resolveCluster() {
     ClusterArgs distributed = clusterOptions.resolve("worker").orElse(null);
-    if (distributed == null || distributed.isEvaluator()) {
+    if (distributed == null) {
+      return null;
+    }
+    if (distributed.isEvaluator()) {
+      if (metaGraph != null) {
+        throw CliException.usage("--meta-graph cannot be evaluated by " + distributed.taskName()
+            + ": the evaluator task evaluates the built-in model only");
+      }
       return distributed;
     }
     if (!distributed.job().equals("worker") && !distributed.job().equals("chief")) {
@@ -388,17 +408,59 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  // ---- TF_CONFIG's evaluator ----
+
+  /**
+   * The evaluator task: outside the cluster (no server, no session with it), it evaluates the
+   * chief's checkpoints in {@code --model-dir} as {@code tfmon evaluate --watch} does, on the rows
+   * training holds out, until the chief has written a checkpoint at {@code --max-steps} and ended,
+   * or {@code --evaluator-timeout} passes without a new checkpoint. It takes no lock and never
+   * waits on training; the chief never waits on it.
+   */
+  private int evaluateAsSidecar(TrainSettings settings) {
+    ClusterArgs me = settings.distributed();
+    if (settings.eval() != null) {
+      out.println(me.taskName() + " is the evaluator, but the chief evaluates in its own process (--eval-every "
+          + evalOptions.evalEvery + "): nothing to evaluate here; exiting");
+      out.flush();
+      return 0;
+    }
+    Dataset rows = split(allRows(), null).eval();
+    long last = settings.lastStep();
+    out.printf("%s is the evaluator, outside the cluster %s: evaluating each checkpoint of %s on %s (%d examples) "
+            + "%s, or until %s pass without a new one%n",
+        me.taskName(), me.cluster().toCompactString(), settings.modelDir(), rows.name(), rows.size(),
+        last >= 0 ? "until training ends at global step " + last : "until training ends", evaluatorTimeout);
+    out.flush();
+    try {
+      new SidecarEvaluator(settings.modelDir(), rows, null, out).run(evaluatorWait, last >= 0 ? last : null);
+    } catch (dev.tfmon.errors.TensorFlowStatusException e) {
+      throw CliException.failure("evaluation failed: " + e.firstLine(), e);
+    }
+    return 0;
+  }
+
   // ---- the built-in classifier ----
 
-  private TrainingTask classifierTask(Graph graph, TrainSettings settings) {
-    Dataset all = data != null
+  /** The rows of --data, or the built-in spirals. */
+  private Dataset allRows() {
+    return data != null
         ? Dataset.fromCsv(data, labelColumn, featureColumns == null ? List.of() : featureColumns,
             ignoreColumns == null ? List.of() : ignoreColumns, this::warn)
         : Dataset.spirals(1000, 3, seed);
-    EvalSettings eval = settings.eval();
-    Dataset.Split split = eval != null && eval.evalData() != null
+  }
+
+  /** The training rows and the rows held out for evaluation (or those of --eval-data). */
+  private Dataset.Split split(Dataset all, EvalSettings eval) {
+    return eval != null && eval.evalData() != null
         ? new Dataset.Split(all, evalRows(eval.evalData(), all))
         : all.split(0.2, seed);
+  }
+
+  private TrainingTask classifierTask(Graph graph, TrainSettings settings) {
+    Dataset all = allRows();
+    EvalSettings eval = settings.eval();
+    Dataset.Split split = split(all, eval);
     int batch = batchSize != null ? batchSize : 64;
     if (batch > split.train().size()) {
       throw CliException.usage("--batch-size " + batch + " is larger than the " + split.train().size()
@@ -424,11 +486,12 @@ final class TrainCommand implements Callable<Integer> {
         join(model.layerSizes()), "Adam", learningRate,
         lrSchedule == null ? "" : ", " + lrSchedule, batch);
     if (eval != null) {
-      out.printf("eval:  %s on %d examples (accuracy, loss) into %s%s%s%n", eval.describe(), split.eval().size(),
+      out.printf("eval:  %s on %d examples (accuracy, loss) into %s%s%s%s%n", eval.describe(), split.eval().size(),
           settings.modelDir().resolve("eval"),
           eval.earlyStop() == null ? "" : String.format("; early stop on %s, patience %d", eval.earlyStop(), eval.patience()),
           eval.keepBest() == 0 ? "" : String.format("; keep the %d best by %s in %s", eval.keepBest(), eval.bestGoal(),
-              settings.modelDir().resolve("best")));
+              settings.modelDir().resolve("best")),
+          eval.exportBest() == null ? "" : String.format("; export the best by %s to %s", eval.exportBest(), export.exportDir));
     }
     if (distributed != null) {
       out.printf("cluster: %s; this is %s%s; variables on %d ps task%s%n",
@@ -447,7 +510,7 @@ final class TrainCommand implements Callable<Integer> {
     Scaffold scaffold = Scaffold.builder(graph).saver(saver).localInitOp(model.iteratorInit()).build();
     TrainingEvaluation evaluation = eval == null ? null
         : new TrainingEvaluation(eval, settings.modelDir(), new ClassifierEvaluation(model.layerSizes(), split.eval()),
-            scaffold, flag);
+            scaffold, flag, export);
     return new TrainingTask(scaffold, scalars, batchesPerEpoch,
         session -> session.runner().addTarget(model.trainOp()).run().close(), model.evalAccuracy(), split.eval().size(),
         () -> {}, evaluation,

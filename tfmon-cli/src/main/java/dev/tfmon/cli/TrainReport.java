@@ -54,7 +54,7 @@ final class TrainReport {
       out.printf("event files: %s%s%n", events.isEmpty() ? "(none)" : events.get(events.size() - 1),
           events.size() > 1 ? " (and " + (events.size() - 1) + " earlier)" : "");
     }
-    export.report(out);
+    export.report(out, settings.eval() == null ? null : settings.eval().exportBest());
     if (settings.distributed() != null) {
       out.printf("done: %s at global step %d%n", settings.distributed().taskName(), o.finalGlobalStep());
     }

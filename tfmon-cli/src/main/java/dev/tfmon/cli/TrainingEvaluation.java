@@ -7,6 +7,7 @@ import dev.tfmon.eval.EvalModel;
 import dev.tfmon.eval.EvalResult;
 import dev.tfmon.eval.Evaluation;
 import dev.tfmon.eval.EvaluationHook;
+import dev.tfmon.eval.EvaluationLedger;
 import dev.tfmon.eval.StopFlag;
 import dev.tfmon.eval.StopFlagHook;
 import dev.tfmon.scaffold.Scaffold;
@@ -25,7 +26,7 @@ import java.util.function.Consumer;
  * StopFlagHook} reads). It installs the hooks and reports what happened.
  *
  * <pre>{@code
- * TrainingEvaluation evaluation = new TrainingEvaluation(settings.eval(), modelDir, model, scaffold, null);
+ * TrainingEvaluation evaluation = new TrainingEvaluation(settings.eval(), modelDir, model, scaffold, null, export);
  * evaluation.install(mts, true, progress::evaluated);
  * }</pre>
  */
@@ -43,7 +44,8 @@ final class TrainingEvaluation {
   /**
    * @param flag the cluster's stop flag (built into the graph by every worker), or null alone
    */
-  TrainingEvaluation(EvalSettings settings, Path modelDir, EvalModel model, Scaffold scaffold, StopFlag flag) {
+  TrainingEvaluation(
+      EvalSettings settings, Path modelDir, EvalModel model, Scaffold scaffold, StopFlag flag, ExportOptions export) {
     this.settings = settings;
     this.scaffold = scaffold;
     this.flag = flag;
@@ -57,7 +59,7 @@ final class TrainingEvaluation {
     if (settings.earlyStop() != null) {
       EarlyStoppingHook.Builder stop = EarlyStoppingHook.builder(settings.earlyStop())
           .patience(settings.patience()).minDelta(settings.minDelta())
-          .ledger(dev.tfmon.eval.EvaluationLedger.forModelDir(modelDir, ""));
+          .ledger(EvaluationLedger.forModelDir(modelDir, ""));
       if (flag != null) {
         stop.stopFlag(flag);
       }
@@ -65,6 +67,9 @@ final class TrainingEvaluation {
       b.listener(earlyStop);
     } else {
       earlyStop = null;
+    }
+    if (settings.exportBest() != null) {
+      b.listener(export.onImprovement(settings.exportBest(), EvaluationLedger.forModelDir(modelDir, "")));
     }
     this.evaluation = b.build();
   }

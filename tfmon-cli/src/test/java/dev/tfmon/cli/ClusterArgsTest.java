@@ -97,7 +97,8 @@ class ClusterArgsTest {
     ClusterArgs evaluator = task.apply("evaluator");
     assertThat(evaluator.isEvaluator()).isTrue();
     assertThat(evaluator.evaluatorNote()).isEqualTo("/job:evaluator/task:0 is not a task of the cluster (jobs [chief, ps,"
-        + " worker]): an evaluator has nothing to serve or train, and tfmon cannot evaluate checkpoints yet; exiting");
+        + " worker]): an evaluator serves nothing ('tfmon train' with the chief's options evaluates the chief's checkpoints"
+        + " there); exiting");
   }
 
   @Test

@@ -2,8 +2,11 @@ package dev.tfmon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.checkpoint.CheckpointDirLock;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.cluster.TaskServer;
+import dev.tfmon.eval.EvalResult;
+import dev.tfmon.eval.EvaluationLedger;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.summary.EventFileReader;
@@ -14,6 +17,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -251,33 +255,46 @@ class ClusterCliTest {
         + " (and not inline JSON or job=host:port[,host:port...][;job=...] either)");
   }
 
-  // issue 14 item 3: one program, each pod told its part by TF_CONFIG as Kubeflow's TFJob writes it:
-  // a ps, a separate chief that initializes and saves, a worker, and an evaluator outside the cluster
+  // issue 14 item 3 + issue 12: one program, each pod told its part by TF_CONFIG as Kubeflow's TFJob
+  // writes it: a ps, a separate chief that initializes and saves, a worker, and an evaluator outside
+  // the cluster that evaluates every checkpoint of the chief's directory as it comes, without the lock
   @Test
   void tfConfigOfEachTaskTypeAsKubernetesOperatorsWriteIt() throws IOException {
-    String cluster = "{\"chief\": [\"127.0.0.1:" + freePort() + "\"], \"ps\": [\"127.0.0.1:" + freePort() + "\"],"
-        + " \"worker\": [\"127.0.0.1:" + freePort() + "\"]}";
+    String chief = "127.0.0.1:" + freePort();
+    String ps = "127.0.0.1:" + freePort();
+    String worker = "127.0.0.1:" + freePort();
+    String cluster = "{\"chief\": [\"" + chief + "\"], \"ps\": [\"" + ps + "\"], \"worker\": [\"" + worker + "\"]}";
     java.util.function.Function<String, Map<String, String>> tfConfig = type -> Map.of("TF_CONFIG",
         "{\"cluster\": " + cluster + ", \"task\": {\"type\": \"" + type + "\", \"index\": 0}, \"environment\": \"cloud\"}");
     Path modelDir = work.resolve("tfjob");
-    String[] train = {"train", "--max-steps", "150", "--model-dir", modelDir.toString(), "--log-steps", "50"};
+    String[] train = {"train", "--max-steps", "150", "--model-dir", modelDir.toString(), "--log-steps", "50",
+        "--save-checkpoint-steps", "50"};
 
-    CliProcess.Result evaluator = CliProcess.start(work, tfConfig.apply("evaluator"), train).await(TIMEOUT);
-    assertThat(evaluator.exitCode()).as(evaluator.toString()).isEqualTo(0);
-    assertThat(evaluator.out()).isEqualTo("/job:evaluator/task:0 is not a task of the cluster (jobs [chief, ps, worker]):"
-        + " an evaluator has nothing to serve or train, and tfmon cannot evaluate checkpoints yet; exiting\n");
     CliProcess.Result evaluatorServer = CliProcess.start(work, tfConfig.apply("evaluator"), "server").await(TIMEOUT);
     assertThat(evaluatorServer.exitCode()).as(evaluatorServer.toString()).isEqualTo(0);
-    assertThat(modelDir).doesNotExist();
+    assertThat(evaluatorServer.out()).isEqualTo("/job:evaluator/task:0 is not a task of the cluster (jobs [chief, ps,"
+        + " worker]): an evaluator serves nothing ('tfmon train' with the chief's options evaluates the chief's"
+        + " checkpoints there); exiting\n");
 
-    try (CliProcess ps = CliProcess.start(work, tfConfig.apply("ps"), "server");
-        CliProcess worker = CliProcess.start(work, tfConfig.apply("worker"), train);
-        CliProcess chief = CliProcess.start(work, tfConfig.apply("chief"), train)) {
-      assertThat(ps.awaitLine("READY ", TIMEOUT)).endsWith(" /job:ps/task:0");
-      CliProcess.Result c = chief.await(TIMEOUT);
-      CliProcess.Result w = worker.await(TIMEOUT);
+    try (CliProcess evaluator = CliProcess.start(work, tfConfig.apply("evaluator"), train)) {
+      // first, as pods start in any order: it waits for the chief's directory and checkpoints
+      assertThat(evaluator.awaitLine("/job:evaluator/task:0 is the evaluator", TIMEOUT)).isEqualTo(
+          "/job:evaluator/task:0 is the evaluator, outside the cluster chief=" + chief + ";ps=" + ps + ";worker=" + worker
+              + ": evaluating each checkpoint of " + modelDir + " on spirals (3000 points, 3 classes, seed 42) eval"
+              + " (600 examples) until training ends at global step 150, or until 10m pass without a new one");
+      assertThat(modelDir).doesNotExist();
+      CliProcess.Result c;
+      CliProcess.Result w;
+      try (CliProcess psTask = CliProcess.start(work, tfConfig.apply("ps"), "server");
+          CliProcess workerTask = CliProcess.start(work, tfConfig.apply("worker"), train);
+          CliProcess chiefTask = CliProcess.start(work, tfConfig.apply("chief"), train)) {
+        assertThat(psTask.awaitLine("READY ", TIMEOUT)).endsWith(" /job:ps/task:0");
+        c = chiefTask.await(TIMEOUT);
+        w = workerTask.await(TIMEOUT);
+      }
       assertThat(c.exitCode()).as(c.toString()).isEqualTo(0);
       assertThat(w.exitCode()).as(w.toString()).isEqualTo(0);
+      // the evaluator held no lock: the chief started at once
       assertThat(c.out()).as(c.toString())
           .contains("this is /job:chief/task:0 (chief); variables on 1 ps task")
           .contains("starting from scratch in " + modelDir)
@@ -287,9 +304,24 @@ class ClusterCliTest {
           .contains("waiting for the chief (/job:chief/task:0) to initialize or restore the model")
           .containsPattern("done: /job:worker/task:0 at global step 15\\d")
           .doesNotContain("checkpoint:");
+
+      // it ends by itself once the chief has written its last checkpoint and ended
+      CliProcess.Result e = evaluator.await(TIMEOUT);
+      assertThat(e.exitCode()).as(e.toString()).isEqualTo(0);
+      List<String> written = Checkpoints.checkpointState(modelDir).orElseThrow().allModelCheckpointPaths();
+      assertThat(written).hasSizeGreaterThanOrEqualTo(3);   // about 50, 100, 150 and the final one
+      String last = written.get(written.size() - 1);
+      assertThat(Long.parseLong(last.substring(last.lastIndexOf('-') + 1))).isGreaterThanOrEqualTo(150);
+      // every checkpoint the chief kept (and any the rolling retention deleted after its evaluation), once, in order
+      List<EvalResult> ledger = EvaluationLedger.forModelDir(modelDir, "").read();
+      List<String> evaluated = ledger.stream().map(EvalResult::checkpoint).toList();
+      assertThat(evaluated).doesNotHaveDuplicates().containsAll(written).endsWith(last);
+      assertThat(ledger).extracting(EvalResult::globalStep).isSorted();
+      assertThat(e.out().lines().filter(l -> l.startsWith(modelDir.toString())).map(l -> l.split(" +")[0]))
+          .isEqualTo(evaluated);
+      assertThat(e.out()).contains("evaluated " + evaluated.size() + " checkpoint(s); results in " + modelDir.resolve("eval"));
+      assertThat(modelDir.resolve(CheckpointDirLock.FILE_NAME)).doesNotExist();
     }
-    String checkpoint = Checkpoints.latestCheckpoint(modelDir).orElseThrow();
-    assertThat(Long.parseLong(checkpoint.substring(checkpoint.lastIndexOf('-') + 1))).isGreaterThanOrEqualTo(150);
   }
 
   private static long doneStep(String out, int worker) {

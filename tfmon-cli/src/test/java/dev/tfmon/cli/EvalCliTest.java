@@ -2,6 +2,7 @@ package dev.tfmon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.checkpoint.CheckpointReader;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.eval.EvalResult;
 import dev.tfmon.eval.EvaluationLedger;
@@ -16,11 +17,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Tensor;
+import org.tensorflow.types.TFloat32;
 
 /**
  * Issue 12 end to end: {@code tfmon train --eval-every} with early stopping, best-K retention and a
- * learning-rate schedule, then {@code tfmon evaluate} on its directory; every bad evaluation
- * option is one line naming it, with exit code 2.
+ * learning-rate schedule, then {@code tfmon evaluate} on its directory; {@code --export-best}
+ * (issue 13); every bad evaluation option is one line naming it, with exit code 2.
  */
 @Tag("multiprocess")
 class EvalCliTest {
@@ -131,6 +134,91 @@ class EvalCliTest {
         .contains("checkpoint:  " + dir.resolve("model.ckpt-" + stop));
   }
 
+  // issue 13 + issue 12: --export-best exports the evaluated checkpoint each time the evaluation
+  // improves, and a resumed run remembers the best export
+  @Test
+  void exportBestExportsTheEvaluatedCheckpointsThatImproveAndRemembersTheBestAcrossARun() throws Exception {
+    Path dir = shared.resolve("exportbest");
+    Path exports = shared.resolve("exportbest-models");
+    String[] options = {"--model-dir", dir.toString(), "--log-steps", "100", "--eval-every", "100",
+        "--export-dir", exports.toString(), "--export-best", "loss"};
+    CliProcess.Result first = CliProcess.run(shared, TIMEOUT, concat(new String[] {"train", "--max-steps", "500"}, options));
+    assertThat(first.exitCode()).as(first.toString()).isZero();
+    List<Long> firstImprovements = improvements(EvaluationLedger.forModelDir(dir, "").read());
+    assertThat(versions(exports)).isEqualTo(firstImprovements);
+    long best = firstImprovements.get(firstImprovements.size() - 1);
+    assertThat(first.out())
+        .contains("eval:  every 100 steps on 600 examples (accuracy, loss) into " + dir.resolve("eval")
+            + "; export the best by loss:min to " + exports)
+        .containsPattern("export:      " + java.util.regex.Pattern.quote(exports.resolve(Long.toString(best)).toString())
+            + " \\(the best by loss:min \\S+; verified serving_default on features=zeros float32 \\[1, 2\\]: max \\|diff\\| ");
+    // each export holds its evaluated checkpoint's weights (the newest are still on disk)
+    assertSameWeights(exports, best, dir.resolve("model.ckpt-" + best));
+    assertThat(java.nio.file.Files.readString(exports.resolve(best + "/assets.extra/tfmon_metric.properties")))
+        .contains("metric=loss", "global_step=" + best, "checkpoint=" + dir.resolve("model.ckpt-" + best));
+
+    // resumed: only evaluations better than the best so far (of both runs) are exported
+    CliProcess.Result second = CliProcess.run(shared, TIMEOUT, concat(new String[] {"train", "--max-steps", "1100"}, options));
+    assertThat(second.exitCode()).as(second.toString()).isZero();
+    List<EvalResult> ledger = EvaluationLedger.forModelDir(dir, "").read();
+    assertThat(ledger).extracting(EvalResult::globalStep).containsExactly(100L, 200L, 300L, 400L, 500L, 600L, 700L, 800L,
+        900L, 1000L, 1100L);
+    List<Long> all = improvements(ledger);
+    assertThat(versions(exports)).isEqualTo(all);
+    if (all.get(all.size() - 1) == best) {
+      assertThat(second.out()).contains("export:      none in this run (no evaluation beat the best by loss:min "
+          + Progress.metric(ledger.stream().filter(r -> r.globalStep() == best).findFirst().orElseThrow().scalar("loss"))
+          + " in " + exports + ")");
+    } else {
+      // the rolling retention keeps 5 checkpoints: the best may be gone by now, its export not
+      Path newest = dir.resolve("model.ckpt-" + all.get(all.size() - 1));
+      if (Checkpoints.checkpointExists(newest.toString())) {
+        assertSameWeights(exports, all.get(all.size() - 1), newest);
+      }
+    }
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
+  }
+
+  /** The steps whose evaluation loss beat every earlier one. */
+  private static List<Long> improvements(List<EvalResult> ledger) {
+    List<Long> steps = new java.util.ArrayList<>();
+    double best = Double.POSITIVE_INFINITY;
+    for (EvalResult r : ledger) {
+      if (r.scalar("loss") < best) {
+        best = r.scalar("loss");
+        steps.add(r.globalStep());
+      }
+    }
+    return steps;
+  }
+
+  private static List<Long> versions(Path exports) throws java.io.IOException {
+    try (var dirs = java.nio.file.Files.list(exports)) {
+      return dirs.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Long::parseLong).sorted().toList();
+    }
+  }
+
+  private static void assertSameWeights(Path exports, long version, Path checkpoint) {
+    for (String variable : List.of("dense_0_kernel", "logits_bias")) {
+      try (CheckpointReader export = CheckpointReader.open(exports.resolve(version + "/variables/variables").toString());
+          CheckpointReader saved = CheckpointReader.open(checkpoint.toString());
+          Tensor a = export.read(variable);
+          Tensor b = saved.read(variable)) {
+        assertThat(floats((TFloat32) a)).as("%s of export %d", variable, version).containsExactly(floats((TFloat32) b));
+      }
+    }
+  }
+
+  private static float[] floats(TFloat32 t) {
+    float[] out = new float[(int) t.shape().size()];
+    int[] i = {0};
+    t.scalars().forEach(v -> out[i[0]++] = v.getFloat());
+    return out;
+  }
+
   @Test
   void evaluateWatchIsTheSidecarOfALiveTrainingRun() {
     Path dir = shared.resolve("watched");
@@ -189,6 +277,15 @@ class EvalCliTest {
         {new String[] {"train", "--lr-schedule", "linear:5"}, "tfmon: error: --lr-schedule 'linear:5': expected " + ScheduleSpec.FORMS},
         {new String[] {"evaluate", "--model-dir", shared.toString(), "--watch", "--checkpoint", "x"},
             "tfmon: error: --checkpoint x and --watch exclude each other; give one"},
+        {new String[] {"train", "--export-best", "loss"}, "tfmon: error: --export-best loss needs --eval-every N|DURATION"},
+        {new String[] {"train", "--eval-every", "100", "--export-best", "loss"},
+            "tfmon: error: --export-best loss needs --export-dir DIR"},
+        {new String[] {"train", "--eval-every", "100", "--export-dir", "e", "--export-best", "auc"},
+            "tfmon: error: --export-best 'auc': the evaluation has no metric 'auc'; its metrics are accuracy, loss"},
+        {new String[] {"train", "--eval-every", "100", "--export-dir", "e", "--export-best", "loss:up"},
+            "tfmon: error: --export-best must be NAME[:min|max] such as loss or accuracy:max, but got 'loss:up'"},
+        {new String[] {"train", "--evaluator-timeout", "0"},
+            "tfmon: error: --evaluator-timeout must be a positive duration such as 90s or 10m, but got '0'"},
     };
     for (Object[] c : cases) {
       Path dir = shared.resolve("bad");

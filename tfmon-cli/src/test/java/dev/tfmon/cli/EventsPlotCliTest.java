@@ -4,6 +4,7 @@ import static dev.tfmon.cli.EventFiles.scalar;
 import static dev.tfmon.cli.EventFiles.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.checkpoint.AtomicFiles;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -101,7 +102,7 @@ class EventsPlotCliTest {
     }
     assertThat(pixelsNear(image, CurveChart.colour(3))).as("no fourth run").isZero();
     try (var files = Files.list(work)) {
-      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(AtomicFiles::isTemporary);
     }
     Path plain = Files.createFile(work.resolve("plain.png"));
     assertThat(Files.getPosixFilePermissions(png))

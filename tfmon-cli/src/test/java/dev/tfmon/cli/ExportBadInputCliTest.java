@@ -2,13 +2,12 @@ package dev.tfmon.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.testing.UnwritableDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,18 +72,16 @@ class ExportBadInputCliTest {
   }
 
   @Test
-  void baseDirectoryThatCannotBeWritten() throws Exception {
+  void baseDirectoryThatCannotBeWritten() throws IOException {
     Path lr = InteropDir.copy("linear-ref", work.resolve("lr"));
-    Path base = Files.createDirectories(work.resolve("read-only"));
-    makeReadOnly(base, true);
-    try {
+    try (UnwritableDirectory unwritable = UnwritableDirectory.create(work.resolve("scratch"))) {
+      Path base = unwritable.path();
+      List<String> before = unwritable.entries();
       CliProcess.Result r = tfmon("export", "--model-dir", lr.toString(), "--export-dir", base.toString(),
           "--export-input", "x=x", "--export-output", "pred=pred");
       assertOneLineError(r, 2, "cannot write into export base directory " + base + ": ");
-    } finally {
-      makeReadOnly(base, false);
+      assertThat(unwritable.entries()).isEqualTo(before);
     }
-    assertThat(listing(base)).isEmpty();
   }
 
   @Test
@@ -120,25 +117,5 @@ class ExportBadInputCliTest {
         "--signature", "classify"), 2, "--signature 'classify' is not in " + exports.resolve("30") + "; its signatures are [serving_default]");
     assertOneLineError(tfmon("predict", "--saved-model", lr.toString(), "--data", lr.resolve("data.csv").toString()), 2,
         lr + " is not a SavedModel (no saved_model.pb) and holds no export <version>/saved_model.pb");
-  }
-
-  /**
-   * Makes {@code dir} unwritable for real (permissions r-x, plus the immutable attribute for root,
-   * whom permissions do not stop), or writable again.
-   */
-  private static void makeReadOnly(Path dir, boolean readOnly) throws Exception {
-    boolean root = "root".equals(System.getProperty("user.name"));
-    if (readOnly) {
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
-    }
-    if (root) {
-      Process p = new ProcessBuilder("chattr", readOnly ? "+i" : "-i", dir.toString()).redirectErrorStream(true).start();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new AssertionError("chattr on " + dir + " failed: " + new String(p.getInputStream().readAllBytes()));
-      }
-    }
-    if (!readOnly) {
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
   }
 }

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -220,20 +221,33 @@ public final class Evaluation {
   }
 
   /**
-   * The checkpoints {@link #repeatedly(Duration)} evaluates; with {@code lastStep}, it also ends
-   * after a checkpoint at that step or later (an Estimator evaluator's {@code max_steps}).
+   * The sidecar evaluator of a training run that stops at global step {@code lastStep} (an
+   * Estimator evaluator's {@code max_steps}), such as TF_CONFIG's {@code evaluator} task: as {@link
+   * #repeatedly(Duration)}, but training counts as over only once a checkpoint at {@code lastStep}
+   * or later exists (see {@link #sidecarCheckpoints}).
+   */
+  public List<EvalResult> repeatedly(Duration timeout, long lastStep) {
+    return repeatedly(sidecarCheckpoints(timeout, lastStep));
+  }
+
+  /**
+   * The checkpoints {@link #repeatedly(Duration)} evaluates. Without {@code lastStep}, training is
+   * over when no live process holds the directory's lock and it holds a checkpoint. With {@code
+   * lastStep}, only when, in addition, the newest checkpoint is at {@code lastStep} or later: an
+   * evaluator that starts before the trainer has taken the lock (a resumed job, whose directory
+   * already holds older checkpoints), or while the trainer restarts, keeps waiting; and the
+   * trainer's final checkpoint, which on a cluster may lie a few steps past {@code lastStep},
+   * comes before the lock is released, so it is evaluated too. The timeout ends the wait for a
+   * trainer that never gets there.
    */
   public CheckpointsIterator sidecarCheckpoints(Duration timeout, Long lastStep) {
     Set<String> evaluated = new HashSet<>();
     ledger.read().forEach(r -> evaluated.add(normal(r.checkpoint())));
-    CheckpointsIterator.Builder b = CheckpointsIterator.builder(modelDir)
+    return CheckpointsIterator.builder(modelDir)
         .timeout(timeout)
         .skip(p -> evaluated.contains(normal(p)))
-        .until(() -> trainingOver(modelDir));
-    if (lastStep != null) {
-      b.lastStep(lastStep);
-    }
-    return b.build();
+        .until(lastStep == null ? () -> trainingOver(modelDir) : () -> trainingOver(modelDir, lastStep))
+        .build();
   }
 
   private static String normal(String path) {
@@ -243,6 +257,15 @@ public final class Evaluation {
   /** No live training run holds the directory and it holds a checkpoint. */
   static boolean trainingOver(Path modelDir) {
     return !CheckpointDirLock.isHeldByLiveProcess(modelDir) && Checkpoints.latestCheckpoint(modelDir).isPresent();
+  }
+
+  /** No live training run holds the directory and its newest checkpoint is at {@code lastStep} or later. */
+  static boolean trainingOver(Path modelDir, long lastStep) {
+    if (CheckpointDirLock.isHeldByLiveProcess(modelDir)) {
+      return false;
+    }
+    Optional<String> newest = Checkpoints.latestCheckpoint(modelDir);
+    return newest.isPresent() && CheckpointStep.of(newest.get()).orElse(Long.MIN_VALUE) >= lastStep;
   }
 
   /**

@@ -4,8 +4,9 @@ import dev.tfmon.runtime.RunnableSession;
 
 /**
  * The number a {@link BestExporter} ranks exports by, computed after each checkpoint with the
- * training session: an evaluation loss or accuracy. This is the seam where a model evaluation
- * plugs in; until tfmon has one, any function of the session works.
+ * training session: any function of the session, such as a held-out loss fetched from the training
+ * graph. To rank by a {@code dev.tfmon.eval} evaluation of the checkpoint, which runs in a graph
+ * and session of its own, use {@link ExportOnImprovement} instead.
  *
  * <pre>{@code
  * ExportMetric evalLoss = (session, step) -> {

@@ -140,6 +140,15 @@ public final class SavedModelExporter {
    * @throws dev.tfmon.errors.InvalidArgumentException naming variables whose dtype or shape differ
    */
   public ExportResult exportCheckpoint(String checkpoint, Saver saver, ExportDirectory exports) {
+    return exportCheckpoint(checkpoint, saver, exports, null, Map.of());
+  }
+
+  /**
+   * {@link #exportCheckpoint(String, Saver, ExportDirectory)} as version {@code version} (null: the
+   * restored global step), with {@code extraFiles} in {@code assets.extra/}.
+   */
+  ExportResult exportCheckpoint(
+      String checkpoint, Saver saver, ExportDirectory exports, Long version, Map<String, byte[]> extraFiles) {
     Objects.requireNonNull(checkpoint, "checkpoint");
     Objects.requireNonNull(saver, "saver");
     if (saver.graph() != graph) {
@@ -151,7 +160,7 @@ public final class SavedModelExporter {
       if (!tables.isEmpty()) {
         session.runner().addTargets(tables).run().close();
       }
-      return export(session, exports);
+      return export(session, exports, version != null ? version : defaultVersion(session, exports), extraFiles);
     }
   }
 

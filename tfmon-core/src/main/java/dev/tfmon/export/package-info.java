@@ -13,6 +13,9 @@
  *   <li>{@link dev.tfmon.export.LatestExporter} and {@link dev.tfmon.export.BestExporter} export
  *       from {@code CheckpointSaverHook}'s listener calls, the latter when an {@link
  *       dev.tfmon.export.ExportMetric} improves.
+ *   <li>{@link dev.tfmon.export.ExportOnImprovement} listens to an evaluation ({@code
+ *       dev.tfmon.eval}) and exports the evaluated checkpoint when its metric improves, through a
+ *       {@link dev.tfmon.export.CheckpointExporter}.
  * </ul>
  *
  * <pre>{@code

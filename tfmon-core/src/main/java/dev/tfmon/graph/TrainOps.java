@@ -1,5 +1,6 @@
 package dev.tfmon.graph;
 
+import dev.tfmon.optimizers.OrderedOptimizers;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -25,13 +26,15 @@ import org.tensorflow.types.family.TType;
  * variable of the graph, so an int64 global step (or any non-float variable) makes it fail; this
  * helper is the replacement. It also places the optimizer's own variables (slots, beta powers)
  * beside the variables they serve ({@link OptimizerColocation}), which makes every optimizer work
- * with variables on parameter servers.
+ * with variables on parameter servers. Handed tensorflow-framework's Adam, Adamax or AdaGradDA, whose
+ * own state races with their updates, it logs one WARN line per class naming the ordered
+ * replacement ({@code dev.tfmon.optimizers}).
  *
  * <pre>{@code
- * Operation train = TrainOps.minimize(new GradientDescent(graph, 0.1f), loss, "train_op");
+ * Operation train = TrainOps.minimize(new OrderedAdam(graph, 0.01f), loss, "train_op");
  * // a rate that changes with the global step (see dev.tfmon.schedule):
  * Operand<TFloat32> lr = LearningRateSchedule.exponentialDecay(0.1, 1000, 0.96, true).learningRate(graph);
- * Operation scheduled = TrainOps.minimize(new Adam(graph), lr, loss, "train_op");
+ * Operation scheduled = TrainOps.minimize(new OrderedAdam(graph), lr, loss, "train_op");
  * }</pre>
  */
 public final class TrainOps {
@@ -155,6 +158,7 @@ public final class TrainOps {
       throw new IllegalArgumentException("no gradient to apply for '" + name + "'");
     }
     Graph graph = (Graph) gradients.get(0).getVariable().env();
+    OrderedOptimizers.warnIfRacy(optimizer);
     Set<String> before = OptimizerColocation.opNames(graph);
     Op update = optimizer.applyGradients(gradients, name);
     List<Output<?>> served = new ArrayList<>();

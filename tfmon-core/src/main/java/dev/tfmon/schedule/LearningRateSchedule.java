@@ -19,7 +19,7 @@ import org.tensorflow.types.family.TNumber;
  * LearningRateSchedule schedule =
  *     LearningRateSchedule.exponentialDecay(0.1, 1000, 0.96, true).withLinearWarmup(500);
  * Operand<TFloat32> lr = schedule.learningRate(graph);   // over the global step, summarized
- * Operation train = TrainOps.minimize(new Adam(graph), lr, loss, "train_op");
+ * Operation train = TrainOps.minimize(new OrderedAdam(graph), lr, loss, "train_op");
  * }</pre>
  *
  * <p>Rates are float32 scalars computed as TensorFlow computes them (same op order, float32

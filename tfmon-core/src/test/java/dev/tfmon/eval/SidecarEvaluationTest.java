@@ -47,4 +47,33 @@ class SidecarEvaluationTest {
     assertThat(Evaluation.builder(modelDir, PlateauModel.evalModel()).maxBatches(1).build()
         .repeatedly(Duration.ofSeconds(30))).isEmpty();
   }
+
+  // issue 14 item 3: TF_CONFIG's evaluator task starts beside the chief of a resumed job, whose
+  // directory already holds checkpoints and which nobody has locked yet; knowing the last step, it
+  // waits for the trainer instead of taking the unlocked directory for a finished run
+  @Test
+  void knowingTheLastStepItWaitsForATrainerThatHasNotStartedYet() {
+    try (ChildJvm first = ChildJvm.start("first run", CheckpointingTrainerMain.class, List.of(),
+        modelDir.toString(), "20", "0")) {
+      first.awaitLine("DONE", Duration.ofMinutes(2));
+    }
+    Evaluation evaluation = Evaluation.builder(modelDir, PlateauModel.evalModel()).maxBatches(1).build();
+    assertThat(evaluation.repeatedly(Duration.ofMinutes(1))).hasSize(5);   // 0, 5, ..., 20: the first run's
+
+    List<EvalResult> results;
+    try (ChildJvm resumed = ChildJvm.start("resumed run", CheckpointingTrainerMain.class, List.of(),
+        modelDir.toString(), "60", "40")) {
+      // at once, before the child's JVM is up: nothing new, nobody holds the directory
+      results = Evaluation.builder(modelDir, PlateauModel.evalModel()).maxBatches(1).build()
+          .repeatedly(Duration.ofMinutes(2), 60);
+      resumed.awaitLine("DONE", Duration.ofMinutes(2));
+    }
+    List<String> expected = new ArrayList<>();
+    for (long s = 25; s <= 60; s += 5) {
+      expected.add(modelDir.resolve("model.ckpt-" + s).toString());
+    }
+    assertThat(results).extracting(EvalResult::checkpoint).isEqualTo(expected);
+    assertThat(evaluation.ledger().read()).extracting(EvalResult::globalStep)
+        .containsExactly(0L, 5L, 10L, 15L, 20L, 25L, 30L, 35L, 40L, 45L, 50L, 55L, 60L);
+  }
 }

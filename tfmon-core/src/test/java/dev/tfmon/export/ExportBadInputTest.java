@@ -9,11 +9,11 @@ import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.errors.NotFoundException;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.runtime.NativeSession;
+import dev.tfmon.testing.UnwritableDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
@@ -66,19 +66,17 @@ class ExportBadInputTest {
   }
 
   @Test
-  void baseDirectoryThatCannotBeWrittenFailsNamingIt() throws Exception {
-    Path base = Files.createDirectories(tmp.resolve("read-only"));
-    makeReadOnly(base);
-    try (Graph g = new Graph()) {
+  void baseDirectoryThatCannotBeWrittenFailsNamingIt() {
+    try (UnwritableDirectory unwritable = UnwritableDirectory.create(tmp); Graph g = new Graph()) {
+      Path base = unwritable.path();
+      List<String> before = unwritable.entries();
       ImportedMetaGraph lr = linearRef(g);
       SavedModelExporter exporter = linearExporter(g);
       assertThatThrownBy(() -> exporter.exportCheckpoint(checkpoint(), lr.saver().orElseThrow(), ExportDirectory.of(base)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("cannot write into export base directory " + base + ": ");
-    } finally {
-      makeWritable(base);
+      assertThat(unwritable.entries()).isEqualTo(before);
     }
-    assertThat(ExportFixtures.listing(base)).isEmpty();
   }
 
   @Test
@@ -151,30 +149,5 @@ class ExportBadInputTest {
     return SavedModelExporter.builder(g)
         .signature(ExportSignature.builder().input("x", "x").output("pred", "pred").build())
         .build();
-  }
-
-  /**
-   * Makes {@code dir} unwritable for real: permissions r-x, and for root (whom permissions do not
-   * stop) the immutable attribute.
-   */
-  static void makeReadOnly(Path dir) throws Exception {
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
-    if ("root".equals(System.getProperty("user.name"))) {
-      chattr("+i", dir);
-    }
-  }
-
-  static void makeWritable(Path dir) throws Exception {
-    if ("root".equals(System.getProperty("user.name"))) {
-      chattr("-i", dir);
-    }
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-  }
-
-  private static void chattr(String flag, Path dir) throws Exception {
-    Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true).start();
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new AssertionError("chattr " + flag + " " + dir + " failed: " + new String(p.getInputStream().readAllBytes()));
-    }
   }
 }

@@ -1,5 +1,9 @@
 package dev.tfmon.export;
 
+import dev.tfmon.eval.EvalGraph;
+import dev.tfmon.eval.EvalModel;
+import dev.tfmon.eval.metrics.MetricGroup;
+import dev.tfmon.eval.metrics.StreamingMetrics;
 import dev.tfmon.graph.GlobalStep;
 import dev.tfmon.graph.TrainOps;
 import dev.tfmon.runtime.NativeSession;
@@ -35,14 +39,9 @@ record ExportModel(Operation trainOp, Operation iteratorInit, Operand<TFloat32> 
     GlobalStep.getOrCreate(g);
     Ops tf = Ops.create(g);
     Random random = new Random(7);
-    float[][] xs = new float[64][FEATURES];
-    float[][] ys = new float[64][1];
-    for (int i = 0; i < xs.length; i++) {
-      for (int j = 0; j < FEATURES; j++) {
-        xs[i][j] = random.nextFloat() * 2 - 1;
-      }
-      ys[i][0] = 2 * xs[i][0] - xs[i][1] + 0.5f * xs[i][2] + 0.25f;
-    }
+    float[][] xs = new float[64][];
+    float[][] ys = new float[64][];
+    examples(random, xs, ys);
     Ops in = tf.withSubScope("input");
     List<Class<? extends TType>> types = List.of(TFloat32.class, TFloat32.class);
     Operand<? extends TType> ds = in.data.tensorSliceDataset(
@@ -91,6 +90,39 @@ record ExportModel(Operation trainOp, Operation iteratorInit, Operand<TFloat32> 
       Operand<TFloat32> k2, Operand<TFloat32> b2) {
     Operand<TFloat32> h = tf.nn.relu(tf.math.add(tf.linalg.matMul(x, k1), b1));
     return tf.math.add(tf.linalg.matMul(h, k2), b2);
+  }
+
+  /**
+   * The held-out evaluation of the model for {@code dev.tfmon.eval}: the mean squared error
+   * ({@code loss}) of the same function on 32 other rows, with the training graph's variables; its input
+   * never ends, so evaluate it with {@code maxBatches(1)}.
+   */
+  static EvalModel evalModel() {
+    return graph -> {
+      Ops tf = Ops.create(graph);
+      float[][] xs = new float[32][];
+      float[][] ys = new float[32][];
+      examples(new Random(11), xs, ys);
+      Variable<TFloat32> k1 = tf.withName("hidden_kernel").variable(Shape.of(FEATURES, 8), TFloat32.class);
+      Variable<TFloat32> b1 = tf.withName("hidden_bias").variable(Shape.of(8), TFloat32.class);
+      Variable<TFloat32> k2 = tf.withName("out_kernel").variable(Shape.of(8, 1), TFloat32.class);
+      Variable<TFloat32> b2 = tf.withName("out_bias").variable(Shape.of(1), TFloat32.class);
+      Ops e = tf.withSubScope("eval");
+      Operand<TFloat32> predicted = forward(e, e.constant(StdArrays.ndCopyOf(xs)), k1, b1, k2, b2);
+      Operand<TFloat32> error = e.math.square(e.math.sub(predicted, e.constant(StdArrays.ndCopyOf(ys))));
+      return EvalGraph.of(MetricGroup.of(StreamingMetrics.mean(error).name("loss").build()));
+    };
+  }
+
+  /** Fills {@code xs} with random rows in [-1, 1) and {@code ys} with the function the model learns. */
+  private static void examples(Random random, float[][] xs, float[][] ys) {
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = new float[FEATURES];
+      for (int j = 0; j < FEATURES; j++) {
+        xs[i][j] = random.nextFloat() * 2 - 1;
+      }
+      ys[i] = new float[] {2 * xs[i][0] - xs[i][1] + 0.5f * xs[i][2] + 0.25f};
+    }
   }
 
   /** Rows to predict: {@code n} rows of 3 features from {@code seed}. */

@@ -2,21 +2,27 @@ package dev.tfmon.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfmon.optimizers.OrderedAdaGradDA;
+import dev.tfmon.optimizers.OrderedAdam;
+import dev.tfmon.optimizers.OrderedAdamax;
 import dev.tfmon.runtime.NativeSession;
 import dev.tfmon.runtime.RunResult;
 import dev.tfmon.testing.FrameworkOptimizers;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.framework.optimizers.Adam;
+import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.framework.optimizers.Optimizers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -78,6 +84,38 @@ class OptimizerColocationTest {
     }
   }
 
+  /** tfmon's ordered optimizers (dev.tfmon.optimizers), by name. */
+  private static Optimizer ordered(String kind, Graph g) {
+    return switch (kind) {
+      case "OrderedAdam" -> new OrderedAdam(g, 0.1f);
+      case "OrderedAdamax" -> new OrderedAdamax(g, 0.1f);
+      case "OrderedAdaGradDA" -> new OrderedAdaGradDA(g, 0.5f, 0.1f, 0.001f, 0.001f);
+      default -> throw new IllegalArgumentException(kind);
+    };
+  }
+
+  // issue 17 seed / issue 14 item 1: the state the ordered optimizers create (the framework's
+  // variables, found by them afterwards) is placed as the framework optimizers' is
+  @ParameterizedTest
+  @ValueSource(strings = {"OrderedAdam", "OrderedAdamax", "OrderedAdaGradDA"})
+  void theOrderedOptimizersStateLandsBesideTheVariablesItServes(String kind) {
+    try (Graph g = new Graph()) {
+      GlobalStep.create(g, PS0);
+      Operand<TFloat32> loss = regression(g, PS1, PS0);
+      TrainOps.minimize(ordered(kind, g), loss, "train_op");
+      Map<String, String> devices = variableDevices(g);
+      devices.forEach((name, device) -> assertThat(device).as("device of %s (%s)", name, kind)
+          .isEqualTo(name.startsWith("w") ? "/job:ps/task:1" : "/job:ps/task:0"));
+      assertThat(devices).containsKey(kind.equals("OrderedAdaGradDA") ? "adagrad-da-global-step" : "beta1_power");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"OrderedAdam", "OrderedAdamax", "OrderedAdaGradDA"})
+  void placedOrderedOptimizersTrainInOneProcess(String kind) {
+    assertTrainsWithItsVariablesPlacedOnTheCpu(kind, g -> ordered(kind, g));
+  }
+
   @Test
   void variablesWithoutADeviceLeaveTheOptimizersWithoutOne() {
     try (Graph g = new Graph()) {
@@ -91,10 +129,15 @@ class OptimizerColocationTest {
   @ParameterizedTest
   @EnumSource(Optimizers.class)
   void placedOptimizersTrainInOneProcess(Optimizers kind) {
+    assertTrainsWithItsVariablesPlacedOnTheCpu(kind.toString(), g -> FrameworkOptimizers.create(kind, g));
+  }
+
+  /** 60 steps with the variables pinned to /device:CPU:0 halve the loss. */
+  private static void assertTrainsWithItsVariablesPlacedOnTheCpu(String what, Function<Graph, Optimizer> optimizer) {
     DeviceSpec cpu = DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.CPU).deviceIndex(0).build();
     try (Graph g = new Graph()) {
       Operand<TFloat32> loss = regression(g, cpu, cpu);
-      Operation train = TrainOps.minimize(FrameworkOptimizers.create(kind, g), loss, "train_op");
+      Operation train = TrainOps.minimize(optimizer.apply(g), loss, "train_op");
       assertThat(variableDevices(g).values()).allMatch(d -> d.isEmpty() || d.equals("/device:CPU:0"));
       try (NativeSession session = NativeSession.open(g)) {
         session.runner().addTargets(NativeSession.graphInitializers(g)).run().close();
@@ -103,7 +146,7 @@ class OptimizerColocationTest {
         for (int i = 0; i < 60; i++) {
           last = lossAfterStep(session, loss, train);
         }
-        assertThat(last).as("loss of %s after 60 steps (first %s)", kind, first).isLessThan(first / 2);
+        assertThat(last).as("loss of %s after 60 steps (first %s)", what, first).isLessThan(first / 2);
       }
     }
   }

@@ -5,8 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tfmon.checkpoint.Checkpoints;
 import dev.tfmon.checkpoint.Saver;
 import dev.tfmon.cluster.SyncReplicas;
+import dev.tfmon.eval.EvalGraph;
+import dev.tfmon.eval.EvalModel;
+import dev.tfmon.eval.EvalResult;
+import dev.tfmon.eval.Evaluation;
+import dev.tfmon.eval.EvaluationLedger;
+import dev.tfmon.eval.MetricGoal;
 import dev.tfmon.export.BestExporter;
+import dev.tfmon.export.CheckpointExporter;
 import dev.tfmon.export.ExportDirectory;
+import dev.tfmon.export.ExportOnImprovement;
 import dev.tfmon.export.ExportResult;
 import dev.tfmon.export.ExportSignature;
 import dev.tfmon.export.LatestExporter;
@@ -35,6 +43,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -276,6 +285,22 @@ try (Graph graph = new Graph()) {
             ExportDirectory.of(servingDir.resolve("afterwards")));
         // README: export-train end
         assertThat(r.directory()).isEqualTo(servingDir.resolve("afterwards/5000"));
+        EvalModel evalModel = ReadmeExamplesTest::linearEvaluation;
+        ExportSignature serving = ExportSignature.builder().input("x", "x").output("y", "y").build();
+        // README: export-on-improvement begin
+        ExportOnImprovement best = ExportOnImprovement.builder(
+                CheckpointExporter.fromMetaGraphs(g -> SavedModelExporter.builder(g).signature(serving).build()),
+                ExportDirectory.of(servingDir.resolve("best-eval")).keep(3), MetricGoal.min("loss"))
+            .ledger(EvaluationLedger.forModelDir(modelDir, "")).build();
+        Evaluation evaluation = Evaluation.builder(modelDir, evalModel).listener(best).build();
+        evaluation.repeatedly(Duration.ofMinutes(10));   // a sidecar; or an EvaluationHook while training
+        // README: export-on-improvement end
+        // issue 13 + issue 12: the last export is the checkpoint of the lowest held-out loss (the first to reach it)
+        EvalResult lowest = evaluation.ledger().read().stream()
+            .min(java.util.Comparator.comparingDouble((EvalResult e) -> e.scalar("loss")).thenComparingLong(EvalResult::globalStep))
+            .orElseThrow();
+        assertThat(best.lastResult().orElseThrow().directory())
+            .isEqualTo(servingDir.resolve("best-eval/" + lowest.globalStep()));
       } finally {
         GraphFinalization.unfinalize(graph);
       }
@@ -296,6 +321,27 @@ try (Graph graph = new Graph()) {
     }
     // w converges to [1, 2 - w2, w2] with w1 = w2 (the minimum-norm solution from zero): [1, 1, 1]
     assertThat(served[0]).isCloseTo(0.5f - 1f + 2f, org.assertj.core.data.Offset.offset(1e-3f));
+  }
+
+  /** The README export example's evaluation: the loss of its two rows, read through a finite input. */
+  private static EvalGraph linearEvaluation(Graph graph) {
+    Ops tf = Ops.create(graph);
+    Variable<TFloat32> w = tf.withName("w").variable(Shape.of(3, 1), TFloat32.class);
+    List<Class<? extends org.tensorflow.types.family.TType>> types = List.of(TFloat32.class, TFloat32.class);
+    List<Shape> shapes = List.of(Shape.of(-1, 3), Shape.of(-1, 1));
+    Operand<? extends org.tensorflow.types.family.TType> rows = tf.data.batchDataset(
+        tf.data.tensorSliceDataset(List.of(tf.constant(new float[][] {{1f, 0f, 0f}, {0f, 1f, 1f}}),
+            tf.constant(new float[][] {{1f}, {2f}})), List.of(Shape.of(3), Shape.of(1))),
+        tf.constant(2L), tf.constant(false), types, shapes);
+    org.tensorflow.op.data.Iterator it = tf.data.iterator("", "", types, shapes);
+    Operation init = tf.data.makeIterator(rows, it).op();
+    var next = tf.data.iteratorGetNext(it, types, shapes).components();
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32> x = (Operand<TFloat32>) next.get(0);
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32> target = (Operand<TFloat32>) next.get(1);
+    Operand<TFloat32> err = tf.math.square(tf.math.sub(tf.linalg.matMul(x, w), target));
+    return EvalGraph.of(MetricGroup.of(StreamingMetrics.mean(err).name("loss").build()), init);
   }
 
   private static double evalLoss(dev.tfmon.runtime.RunnableSession session, Operand<TFloat32> loss) {
@@ -397,7 +443,7 @@ try (Graph graph = new Graph()) {
     Map<String, String> out = new LinkedHashMap<>();
     String self = Files.readString(Path.of("src/test/java/dev/tfmon/session/ReadmeExamplesTest.java"));
     for (String name : List.of("typed-reads", "raw-layer", "metrics-and-schedules", "gpu-config", "export-train",
-        "export-load", "fast-step", "sync-replicas")) {
+        "export-on-improvement", "export-load", "fast-step", "sync-replicas")) {
       out.put(name, marked(self, name));
     }
     String train = Files.readString(RepoFiles.find("tfmon-it/src/it/use-from-maven/src/main/java/example/Train.java"));
