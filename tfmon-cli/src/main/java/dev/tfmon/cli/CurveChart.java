@@ -97,7 +97,24 @@ final class CurveChart {
   static JFreeChart draw(
       List<EventRuns.Named> runs, List<String> tags, Settings settings, String title, Consumer<String> warn) {
     TimeScale time = TimeScale.of(runs);
-    ValueAxis domain = switch (settings.x()) {
+    CombinedDomainXYPlot combined = new CombinedDomainXYPlot(domainAxis(settings.x(), time));
+    combined.setGap(14);
+    Set<String> labelled = new HashSet<>();
+    for (String tag : tags) {
+      combined.add(panel(runs, tag, settings, time, labelled, warn), 1);
+    }
+    JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 16), combined, false);
+    chart.setBackgroundPaint(Color.WHITE);
+    chart.setPadding(new RectangleInsets(4, 8, 8, 12));
+    chart.addSubtitle(note(settings));
+    if (runs.size() > 1 || runs.stream().anyMatch(r -> !r.contents().restarts().isEmpty())) {
+      chart.addSubtitle(legend(runs, combined));
+    }
+    return chart;
+  }
+
+  private static ValueAxis domainAxis(XAxis x, TimeScale time) {
+    ValueAxis domain = switch (x) {
       case STEP -> {
         NumberAxis steps = new NumberAxis("step");
         steps.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
@@ -112,55 +129,61 @@ final class CurveChart {
       case WALL -> new DateAxis("wall time");
     };
     domain.setLabelFont(domain.getLabelFont().deriveFont(13f));
-    CombinedDomainXYPlot combined = new CombinedDomainXYPlot(domain);
-    combined.setGap(14);
-    Set<String> labelled = new HashSet<>();
-    for (String tag : tags) {
-      XYSeriesCollection data = new XYSeriesCollection();
-      XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
-      XYPlot plot = new XYPlot(data, null, rangeAxis(tag, settings.logY(), decades(runs, tag)), renderer);
-      int dropped = 0;
-      for (int r = 0; r < runs.size(); r++) {
-        EventRuns.Named run = runs.get(r);
-        List<ScalarPoint> points = run.contents().scalars().get(tag);
-        if (points == null) {
-          continue;
-        }
-        double[] raw = points.stream().mapToDouble(ScalarPoint::value).toArray();
-        double[] smooth = Smoothing.exponential(raw, settings.smoothing());
-        if (settings.smoothing() > 0) {
-          XYSeries faint = new XYSeries(run.name() + " (raw)", false, true);
-          dropped += fill(faint, points, raw, settings, time, run);
-          add(data, renderer, faint, withAlpha(colour(r), RAW_ALPHA), RAW, points.size() == 1);
-        }
-        XYSeries line = new XYSeries(run.name(), false, true);
-        int droppedHere = fill(line, points, smooth, settings, time, run);
-        if (settings.smoothing() == 0) {
-          dropped += droppedHere;
-        }
-        add(data, renderer, line, colour(r), SMOOTH, points.size() == 1);
-        // The label once per run, in its first panel; the dashed line in all of them.
-        boolean label = labelled.add(run.name());
-        for (RunContents.Restart restart : run.contents().restarts()) {
-          plot.addDomainMarker(marker(x(restart.step(), restart.wallTime(), settings.x(), time, run), colour(r), label));
-        }
+    return domain;
+  }
+
+  /**
+   * The panel of one tag: each run's line (and its raw values, faint, when smoothed) and its
+   * restarts; {@code labelled} holds the runs whose restart marker already has a label.
+   */
+  private static XYPlot panel(
+      List<EventRuns.Named> runs, String tag, Settings settings, TimeScale time, Set<String> labelled,
+      Consumer<String> warn) {
+    XYSeriesCollection data = new XYSeriesCollection();
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+    XYPlot plot = new XYPlot(data, null, rangeAxis(tag, settings.logY(), decades(runs, tag)), renderer);
+    int dropped = 0;
+    for (int r = 0; r < runs.size(); r++) {
+      EventRuns.Named run = runs.get(r);
+      List<ScalarPoint> points = run.contents().scalars().get(tag);
+      if (points == null) {
+        continue;
       }
-      if (dropped > 0) {
-        warn.accept("--log-y: " + (dropped == 1 ? "1 value of '" + tag + "' is 0 or negative and is not drawn"
-            : dropped + " values of '" + tag + "' are 0 or negative and are not drawn"));
+      double[] raw = points.stream().mapToDouble(ScalarPoint::value).toArray();
+      double[] smooth = Smoothing.exponential(raw, settings.smoothing());
+      if (settings.smoothing() > 0) {
+        XYSeries faint = new XYSeries(run.name() + " (raw)", false, true);
+        dropped += fill(faint, points, raw, settings, time, run);
+        add(data, renderer, faint, withAlpha(colour(r), RAW_ALPHA), RAW, points.size() == 1);
       }
-      plot.setBackgroundPaint(Color.WHITE);
-      plot.setOutlinePaint(GRID);
-      plot.setRangeGridlinePaint(GRID);
-      plot.setDomainGridlinePaint(GRID);
-      plot.setRangeGridlineStroke(new BasicStroke(0.8f));
-      plot.setDomainGridlineStroke(new BasicStroke(0.8f));
-      plot.setAxisOffset(new RectangleInsets(2, 2, 2, 2));
-      combined.add(plot, 1);
+      XYSeries line = new XYSeries(run.name(), false, true);
+      int droppedHere = fill(line, points, smooth, settings, time, run);
+      if (settings.smoothing() == 0) {
+        dropped += droppedHere;
+      }
+      add(data, renderer, line, colour(r), SMOOTH, points.size() == 1);
+      // The label once per run, in its first panel; the dashed line in all of them.
+      boolean label = labelled.add(run.name());
+      for (RunContents.Restart restart : run.contents().restarts()) {
+        plot.addDomainMarker(marker(x(restart.step(), restart.wallTime(), settings.x(), time, run), colour(r), label));
+      }
     }
-    JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 16), combined, false);
-    chart.setBackgroundPaint(Color.WHITE);
-    chart.setPadding(new RectangleInsets(4, 8, 8, 12));
+    if (dropped > 0) {
+      warn.accept("--log-y: " + (dropped == 1 ? "1 value of '" + tag + "' is 0 or negative and is not drawn"
+          : dropped + " values of '" + tag + "' are 0 or negative and are not drawn"));
+    }
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setOutlinePaint(GRID);
+    plot.setRangeGridlinePaint(GRID);
+    plot.setDomainGridlinePaint(GRID);
+    plot.setRangeGridlineStroke(new BasicStroke(0.8f));
+    plot.setDomainGridlineStroke(new BasicStroke(0.8f));
+    plot.setAxisOffset(new RectangleInsets(2, 2, 2, 2));
+    return plot;
+  }
+
+  /** The line under the title: how the values were smoothed, and the scale. */
+  private static TextTitle note(Settings settings) {
     String note = settings.smoothing() > 0
         ? String.format(Locale.ROOT, "smoothing %s (TensorBoard's), raw values faint", trim(settings.smoothing()))
         : "not smoothed";
@@ -169,11 +192,7 @@ final class CurveChart {
     }
     TextTitle subtitle = new TextTitle(note, new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     subtitle.setPaint(Color.DARK_GRAY);
-    chart.addSubtitle(subtitle);
-    if (runs.size() > 1 || runs.stream().anyMatch(r -> !r.contents().restarts().isEmpty())) {
-      chart.addSubtitle(legend(runs, combined));
-    }
-    return chart;
+    return subtitle;
   }
 
   private static ValueAxis rangeAxis(String tag, boolean logY, double decades) {

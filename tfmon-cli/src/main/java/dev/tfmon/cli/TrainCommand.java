@@ -236,6 +236,30 @@ final class TrainCommand implements Callable<Integer> {
           "--save-checkpoint-steps " + saveCheckpointSteps + " and --save-checkpoint-secs " + saveCheckpointSecs
               + " exclude each other; give one");
     }
+    checkNumbers();
+    checkInputs();
+    if (Files.exists(modelDir) && !Files.isDirectory(modelDir)) {
+      throw CliException.usage("--model-dir " + modelDir + ": exists and is not a directory");
+    }
+    EvalSettings eval = evalOptions.resolve(metaGraph != null);
+    if (eval != null && eval.exportBest() != null && export.exportDir == null) {
+      throw CliException.usage("--export-best " + evalOptions.exportBest + " needs --export-dir DIR");
+    }
+    if (lrSchedule != null) {
+      if (metaGraph != null) {
+        throw CliException.usage("--lr-schedule works with the built-in model only, not with --meta-graph");
+      }
+      schedule = ScheduleSpec.parse(lrSchedule, learningRate);
+    }
+    long lastStep = maxSteps != null ? maxSteps : epochs != null ? -1 : DEFAULT_MAX_STEPS;
+    Long checkpointSteps = saveCheckpointSecs != null ? null
+        : saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS;
+    return new TrainSettings(modelDir, lastStep, epochs, checkpointSteps, saveCheckpointSecs, summarySteps, flushSecs, logSteps,
+        metrics, stall, distributed, null, eval);
+  }
+
+  /** The numeric options: counts, intervals, the learning rate and the hidden layer sizes. */
+  private void checkNumbers() {
     positive("--save-checkpoint-steps", saveCheckpointSteps);
     positive("--save-checkpoint-secs", saveCheckpointSecs);
     positive("--max-steps", maxSteps);
@@ -258,6 +282,10 @@ final class TrainCommand implements Callable<Integer> {
         throw CliException.usage("--hidden sizes must be between 1 and 65536, but got " + hidden);
       }
     }
+  }
+
+  /** Which inputs go together: --data, --meta-graph and the options that need one of them. */
+  private void checkInputs() {
     if (featureColumns != null && ignoreColumns != null) {
       throw CliException.usage("--feature-columns and --ignore-columns exclude each other; give one");
     }
@@ -288,24 +316,6 @@ final class TrainCommand implements Callable<Integer> {
         throw CliException.usage("--meta-graph needs at least one --feed PLACEHOLDER=COL[,COL...]");
       }
     }
-    if (Files.exists(modelDir) && !Files.isDirectory(modelDir)) {
-      throw CliException.usage("--model-dir " + modelDir + ": exists and is not a directory");
-    }
-    EvalSettings eval = evalOptions.resolve(metaGraph != null);
-    if (eval != null && eval.exportBest() != null && export.exportDir == null) {
-      throw CliException.usage("--export-best " + evalOptions.exportBest + " needs --export-dir DIR");
-    }
-    if (lrSchedule != null) {
-      if (metaGraph != null) {
-        throw CliException.usage("--lr-schedule works with the built-in model only, not with --meta-graph");
-      }
-      schedule = ScheduleSpec.parse(lrSchedule, learningRate);
-    }
-    long lastStep = maxSteps != null ? maxSteps : epochs != null ? -1 : DEFAULT_MAX_STEPS;
-    Long checkpointSteps = saveCheckpointSecs != null ? null
-        : saveCheckpointSteps != null ? saveCheckpointSteps : DEFAULT_CHECKPOINT_STEPS;
-    return new TrainSettings(modelDir, lastStep, epochs, checkpointSteps, saveCheckpointSecs, summarySteps, flushSecs, logSteps,
-        metrics, stall, distributed, null, eval);
   }
 
   /** The /metrics address, or null without --metrics-port; a host that is not loopback is warned about. */

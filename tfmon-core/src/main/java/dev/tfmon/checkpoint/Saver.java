@@ -49,7 +49,6 @@ public final class Saver implements AutoCloseable {
   private final List<SaveTarget> targets;
   private final Output<?> filenameTensor;
   private final Output<?> saveTensor;
-  private final GraphOperation restoreOp;
   private final boolean saveRelativePaths;
   private final boolean padStepNumber;
   private final boolean writeMetaGraph;
@@ -57,10 +56,7 @@ public final class Saver implements AutoCloseable {
   private final String scopeName;
   private final Retention retention;
 
-  private RestoreCheck restoreCheck;
-  /** Fingerprints of checkpoints already found to fit this saver's variables. */
-  private final Set<String> checkedCheckpoints = new HashSet<>();
-
+  private final Restorer restorer;
   private final SnapshotSaves snapshots;
   private boolean closed;
 
@@ -71,7 +67,7 @@ public final class Saver implements AutoCloseable {
     this.scopeName = scopeName;
     this.filenameTensor = GraphNames.output(graph, def.getFilenameTensorName());
     this.saveTensor = GraphNames.output(graph, def.getSaveTensorName());
-    this.restoreOp = GraphNames.operation(graph, def.getRestoreOpName());
+    this.restorer = new Restorer(filenameTensor, GraphNames.operation(graph, def.getRestoreOpName()));
     this.saveRelativePaths = b.saveRelativePaths;
     this.padStepNumber = b.padStepNumber;
     this.writeMetaGraph = b.writeMetaGraph;
@@ -248,79 +244,7 @@ public final class Saver implements AutoCloseable {
    */
   public void restore(RunnableSession session, String checkpointPath) {
     Objects.requireNonNull(session, "session");
-    if (checkpointPath == null) {
-      throw new IllegalArgumentException("Can't load save_path when it is None (null).");
-    }
-    if (!Checkpoints.checkpointExists(checkpointPath)) {
-      throw new IllegalArgumentException(
-          "The passed save_path is not a valid checkpoint: " + checkpointPath);
-    }
-    try (TString name = TString.scalarOf(checkpointPath)) {
-      session.runner().feed(filenameTensor, name).addTarget(restoreOp).run().close();
-    } catch (TensorFlowStatusException e) {
-      List<RestoreMismatch> mismatches;
-      try (CheckpointReader reader = CheckpointReader.open(checkpointPath)) {
-        mismatches = restoreCheck().mismatches(reader);
-      } catch (TensorFlowStatusException unreadable) {
-        mismatches = List.of();
-      }
-      if (!mismatches.isEmpty()) {
-        throw mismatchError(checkpointPath, mismatches, e);
-      }
-      throw TensorFlowStatusException.of(
-          e.code(),
-          "Restoring from checkpoint " + checkpointPath + " failed: " + e.tensorflowMessage(),
-          e);
-    }
-    if (!restoreCheck().shapesEnforcedByRuntime()) {
-      checkAfterRestore(checkpointPath);
-    }
-  }
-
-  /** Compares the checkpoint with this saver's variables, once per version of its files. */
-  private void checkAfterRestore(String checkpointPath) {
-    try (CheckpointReader reader = CheckpointReader.open(checkpointPath)) {
-      String fingerprint = CheckpointFiles.fingerprint(checkpointPath, reader.numShards());
-      synchronized (this) {
-        if (checkedCheckpoints.contains(fingerprint)) {
-          return;
-        }
-      }
-      List<RestoreMismatch> mismatches = restoreCheck().mismatches(reader);
-      if (!mismatches.isEmpty()) {
-        throw mismatchError(checkpointPath, mismatches, null);
-      }
-      synchronized (this) {
-        checkedCheckpoints.add(fingerprint);
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read the files of checkpoint " + checkpointPath + ": " + e, e);
-    }
-  }
-
-  private static TensorFlowStatusException mismatchError(
-      String checkpointPath, List<RestoreMismatch> mismatches, Throwable cause) {
-    List<String> all = new ArrayList<>();
-    mismatches.stream().filter(RestoreMismatch::missing).forEach(m -> all.add(m.describe()));
-    mismatches.stream().filter(m -> !m.missing()).forEach(m -> all.add(m.describe()));
-    String message =
-        "Restoring from checkpoint " + checkpointPath + " failed, the graph does not match it: "
-            + String.join("; ", all);
-    TensorFlowStatusException error =
-        mismatches.stream().anyMatch(RestoreMismatch::missing)
-            ? new NotFoundException(message)
-            : new InvalidArgumentException(message);
-    if (cause != null) {
-      error.addSuppressed(cause);
-    }
-    return error;
-  }
-
-  private synchronized RestoreCheck restoreCheck() {
-    if (restoreCheck == null) {
-      restoreCheck = RestoreCheck.ofRestoreOp(restoreOp);
-    }
-    return restoreCheck;
+    restorer.restore(session, checkpointPath);
   }
 
   /** The kept checkpoints, oldest first. */

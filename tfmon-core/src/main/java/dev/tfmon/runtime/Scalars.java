@@ -29,44 +29,28 @@ public final class Scalars {
 
   /** The value of a float32 scalar. */
   public static float floatOf(Tensor t, Supplier<String> name) {
-    requireScalar(t, name, "a float32");
-    if (t instanceof TFloat32 f) {
-      return f.getFloat();
-    }
-    throw wrongKind(t, name, "a float32");
+    return scalar(t, TFloat32.class, name, "a float32").getFloat();
   }
 
   /** The value of a float64 or float32 scalar. */
   public static double doubleOf(Tensor t, Supplier<String> name) {
-    requireScalar(t, name, "a float64 or float32");
-    if (t instanceof TFloat64 d) {
-      return d.getDouble();
-    }
-    if (t instanceof TFloat32 f) {
-      return f.getFloat();
-    }
-    throw wrongKind(t, name, "a float64 or float32");
+    String kind = "a float64 or float32";
+    return t instanceof TFloat32
+        ? scalar(t, TFloat32.class, name, kind).getFloat()
+        : scalar(t, TFloat64.class, name, kind).getDouble();
   }
 
   /** The value of an int32 scalar. */
   public static int intOf(Tensor t, Supplier<String> name) {
-    requireScalar(t, name, "an int32");
-    if (t instanceof TInt32 i) {
-      return i.getInt();
-    }
-    throw wrongKind(t, name, "an int32");
+    return scalar(t, TInt32.class, name, "an int32").getInt();
   }
 
   /** The value of an int64 or int32 scalar (a global step may be either). */
   public static long longOf(Tensor t, Supplier<String> name) {
-    requireScalar(t, name, "an int64 or int32");
-    if (t instanceof TInt64 l) {
-      return l.getLong();
-    }
-    if (t instanceof TInt32 i) {
-      return i.getInt();
-    }
-    throw wrongKind(t, name, "an int64 or int32");
+    String kind = "an int64 or int32";
+    return t instanceof TInt32
+        ? scalar(t, TInt32.class, name, kind).getInt()
+        : scalar(t, TInt64.class, name, kind).getLong();
   }
 
   /**
@@ -96,6 +80,15 @@ public final class Scalars {
       case DT_HALF -> "float16";
       default -> dtype.name().replaceFirst("^DT_", "").toLowerCase(Locale.ROOT);
     };
+  }
+
+  /** {@code t} as a {@code type}, if it is a scalar of that type; {@code kind} names what was wanted. */
+  private static <T extends Tensor> T scalar(Tensor t, Class<T> type, Supplier<String> name, String kind) {
+    requireScalar(t, name, kind);
+    if (!type.isInstance(t)) {
+      throw wrongKind(t, name, kind);
+    }
+    return type.cast(t);
   }
 
   private static void requireScalar(Tensor t, Supplier<String> name, String kind) {

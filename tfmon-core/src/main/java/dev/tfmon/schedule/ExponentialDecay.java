@@ -17,9 +17,7 @@ public record ExponentialDecay(double rate, long decaySteps, double decayRate, b
     implements LearningRateSchedule {
 
   public ExponentialDecay {
-    ScheduleOps.checkFinite("exponential decay", "rate", rate);
-    ScheduleOps.checkPositive("exponential decay", "decaySteps", decaySteps);
-    ScheduleOps.checkFinite("exponential decay", "decayRate", decayRate);
+    ScheduleOps.checkDecay("exponential decay", rate, decaySteps, decayRate);
   }
 
   @Override

@@ -16,9 +16,7 @@ public record InverseTimeDecay(double rate, long decaySteps, double decayRate, b
     implements LearningRateSchedule {
 
   public InverseTimeDecay {
-    ScheduleOps.checkFinite("inverse time decay", "rate", rate);
-    ScheduleOps.checkPositive("inverse time decay", "decaySteps", decaySteps);
-    ScheduleOps.checkFinite("inverse time decay", "decayRate", decayRate);
+    ScheduleOps.checkDecay("inverse time decay", rate, decaySteps, decayRate);
   }
 
   @Override

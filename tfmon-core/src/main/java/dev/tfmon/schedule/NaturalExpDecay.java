@@ -17,9 +17,7 @@ public record NaturalExpDecay(double rate, long decaySteps, double decayRate, bo
     implements LearningRateSchedule {
 
   public NaturalExpDecay {
-    ScheduleOps.checkFinite("natural exp decay", "rate", rate);
-    ScheduleOps.checkPositive("natural exp decay", "decaySteps", decaySteps);
-    ScheduleOps.checkFinite("natural exp decay", "decayRate", decayRate);
+    ScheduleOps.checkDecay("natural exp decay", rate, decaySteps, decayRate);
   }
 
   @Override

@@ -47,6 +47,13 @@ final class ScheduleOps {
     return staircase ? tf.math.floor(p) : p;
   }
 
+  /** The settings every decay of {@code rate} by {@code decayRate} per {@code decaySteps} checks. */
+  static void checkDecay(String schedule, double rate, long decaySteps, double decayRate) {
+    checkFinite(schedule, "rate", rate);
+    checkPositive(schedule, "decaySteps", decaySteps);
+    checkFinite(schedule, "decayRate", decayRate);
+  }
+
   static void checkPositive(String schedule, String setting, long value) {
     if (value <= 0) {
       throw new IllegalArgumentException(

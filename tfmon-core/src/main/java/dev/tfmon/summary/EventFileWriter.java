@@ -2,24 +2,13 @@ package dev.tfmon.summary;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -68,31 +57,22 @@ public final class EventFileWriter implements AutoCloseable {
   public static final String FILE_PREFIX = "events.out.tfevents.";
 
   private static final Logger LOG = LoggerFactory.getLogger(EventFileWriter.class);
-  private static final int BUFFER_BYTES = 64 * 1024;
 
-  private final Path logDir;
-  private final int maxQueue;
-  private final double flushSecs;
-  private final String filenameSuffix;
-  private final Clock clock;
-  private final String hostname;
+  private final EventFileThread.Settings settings;
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final Object progress = new Object();
   private long processed;
   private boolean closed;
-  private Worker worker;
+  private EventFileThread worker;
 
   private EventFileWriter(Builder b) {
-    this.logDir = b.logDir;
-    this.maxQueue = b.maxQueue;
-    this.flushSecs = b.flushSecs;
-    this.filenameSuffix = b.filenameSuffix;
-    this.clock = b.clock;
-    this.hostname = b.hostname != null ? b.hostname : Hostnames.local();
+    this.settings = new EventFileThread.Settings(
+        b.logDir, b.maxQueue, b.flushSecs, b.filenameSuffix,
+        b.hostname != null ? b.hostname : Hostnames.local(), b.clock);
     try {
-      Files.createDirectories(logDir);
+      Files.createDirectories(b.logDir);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the log directory " + logDir, e);
+      throw new UncheckedIOException("cannot create the log directory " + b.logDir, e);
     }
     this.worker = startWorker();
   }
@@ -109,12 +89,12 @@ public final class EventFileWriter implements AutoCloseable {
 
   /** The directory the event files are written in. */
   public Path logDir() {
-    return logDir;
+    return settings.logDir();
   }
 
   /** Seconds between the writer thread's flushes (see {@link Builder#flushSecs}). */
   public double flushSecs() {
-    return flushSecs;
+    return settings.flushSecs();
   }
 
   /**
@@ -124,7 +104,7 @@ public final class EventFileWriter implements AutoCloseable {
   public Optional<Path> currentFile() {
     lifecycle.readLock().lock();
     try {
-      return closed ? Optional.empty() : Optional.ofNullable(worker.file);
+      return closed ? Optional.empty() : Optional.ofNullable(worker.file());
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -159,7 +139,7 @@ public final class EventFileWriter implements AutoCloseable {
    * @throws UncheckedIOException if writing the file failed, now or earlier
    */
   public void flush() {
-    Control request = new Control(false);
+    EventFileThread.Request request = new EventFileThread.Request(false);
     if (enqueue(request)) {
       await(request);
     }
@@ -172,7 +152,7 @@ public final class EventFileWriter implements AutoCloseable {
    */
   @Override
   public void close() {
-    Control request = new Control(true);
+    EventFileThread.Request request = new EventFileThread.Request(true);
     lifecycle.writeLock().lock();
     try {
       if (closed) {
@@ -180,7 +160,7 @@ public final class EventFileWriter implements AutoCloseable {
       }
       closed = true;
       // The writer thread keeps draining the queue, so this put cannot wait forever.
-      putUninterruptibly(worker.queue, request);
+      putUninterruptibly(worker.queue(), request);
     } finally {
       lifecycle.writeLock().unlock();
     }
@@ -223,15 +203,15 @@ public final class EventFileWriter implements AutoCloseable {
     lifecycle.readLock().lock();
     try {
       if (closed) {
-        LOG.debug("event file writer on {} is closed; {} ignored", logDir, kind(item));
+        LOG.debug("event file writer on {} is closed; {} ignored", settings.logDir(), kind(item));
         return false;
       }
       try {
-        worker.queue.put(item);
+        worker.queue().put(item);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(
-            "interrupted while waiting for room in the event queue of " + logDir, e);
+            "interrupted while waiting for room in the event queue of " + settings.logDir(), e);
       }
       return true;
     } finally {
@@ -243,7 +223,7 @@ public final class EventFileWriter implements AutoCloseable {
     return item instanceof Event ? "event" : "flush";
   }
 
-  private void await(Control request) {
+  private void await(EventFileThread.Request request) {
     boolean interrupted = false;
     try {
       while (true) {
@@ -258,7 +238,7 @@ public final class EventFileWriter implements AutoCloseable {
           if (cause instanceof IOException io) {
             throw new UncheckedIOException(io.getMessage(), io);
           }
-          throw new IllegalStateException("event writer on " + logDir + " failed", cause);
+          throw new IllegalStateException("event writer on " + settings.logDir() + " failed", cause);
         }
       }
     } finally {
@@ -283,287 +263,14 @@ public final class EventFileWriter implements AutoCloseable {
     }
   }
 
-  private Worker startWorker() {
-    Worker w = new Worker();
-    if (!filenameSuffix.isEmpty()) {
-      // TensorFlow opens the file at construction when a suffix is given.
-      try {
-        w.openFile();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create an event file in " + logDir, e);
-      }
-    }
-    w.thread.start();
-    return w;
-  }
-
-  private double nowSeconds() {
-    Instant now = clock.instant();
-    return now.getEpochSecond() + now.getNano() / 1e9;
+  private EventFileThread startWorker() {
+    return EventFileThread.start(settings, this::markProcessed);
   }
 
   private void markProcessed(int count) {
     synchronized (progress) {
       processed += count;
       progress.notifyAll();
-    }
-  }
-
-  /** A flush or close request, completed by the writer thread. */
-  private static final class Control {
-    final boolean close;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
-
-    Control(boolean close) {
-      this.close = close;
-    }
-  }
-
-  /** One writer thread and the file it writes; {@link #reopen()} starts a new one. */
-  private final class Worker implements Runnable {
-    final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(maxQueue);
-    final Thread thread;
-    final byte[] header = new byte[TfRecords.HEADER_BYTES];
-    final byte[] footer = new byte[TfRecords.FOOTER_BYTES];
-    /** Framed records not yet in the file; it only ever holds whole records. */
-    final RecordBuffer pending = new RecordBuffer();
-    volatile Path file;
-    FileChannel channel;
-    double nextFlush;
-    int unflushed;
-    IOException failure;
-    boolean failureReported;
-
-    Worker() {
-      thread = new Thread(this, "tfmon-event-writer " + logDir);
-      thread.setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      List<Object> batch = new ArrayList<>(maxQueue);
-      while (true) {
-        Object first;
-        try {
-          first = failure == null && unflushed > 0 && channel != null
-              ? queue.poll(nanosToNextFlush(), TimeUnit.NANOSECONDS)
-              : queue.take();
-        } catch (InterruptedException e) {
-          // Only close() ends this thread, so that no queued event is lost.
-          continue;
-        }
-        if (first == null) {
-          flushIfDue();
-          continue;
-        }
-        batch.add(first);
-        // Taking everything queued at once wakes blocked producers once per batch, not per event.
-        queue.drainTo(batch);
-        int done = 0;
-        try {
-          for (Object item : batch) {
-            done++;
-            if (item instanceof Event event) {
-              write(event);
-            } else if (finish((Control) item)) {
-              // close() is the last item: nothing can be queued behind it.
-              return;
-            }
-          }
-        } finally {
-          batch.clear();
-          markProcessed(done);
-        }
-      }
-    }
-
-    /** How long an idle writer with pending events waits before its timed flush; at least 1 ms. */
-    private long nanosToNextFlush() {
-      double seconds = nextFlush - nowSeconds();
-      return Math.max(TimeUnit.MILLISECONDS.toNanos(1), (long) Math.min(seconds * 1e9, Long.MAX_VALUE / 2));
-    }
-
-    private void write(Event event) {
-      if (failure != null) {
-        return;
-      }
-      try {
-        if (channel == null) {
-          openFile();
-        }
-        frame(event.toByteArray());
-        unflushed++;
-        if (pending.size() >= BUFFER_BYTES) {
-          // Bounded memory: write early, still whole records, without waiting for the interval.
-          writePending();
-        }
-        flushIfDue();
-      } catch (IOException | RuntimeException e) {
-        fail(e instanceof IOException io ? io : new IOException(e.getMessage(), e));
-      }
-    }
-
-    /** Flushes when the interval has passed since the last flush (TensorFlow's rule, plus idle). */
-    private void flushIfDue() {
-      double now = nowSeconds();
-      if (failure != null || channel == null || now < nextFlush) {
-        return;
-      }
-      try {
-        if (unflushed > 0 && stillThere()) {
-          flushToDisk();
-        }
-      } catch (IOException e) {
-        fail(e);
-      }
-      nextFlush = now + flushSecs;
-    }
-
-    /** Handles a flush or close request; true when the thread should stop. */
-    private boolean finish(Control control) {
-      IOException disappeared = null;
-      try {
-        if (failure == null && channel != null) {
-          Path written = file;
-          if (unflushed > 0 && !stillThere()) {
-            disappeared = new IOException("The events file " + written + " has disappeared.");
-          } else {
-            flushToDisk();
-          }
-        }
-      } catch (IOException e) {
-        fail(e);
-      }
-      if (control.close) {
-        closeFile();
-      }
-      if (failure != null && !failureReported) {
-        failureReported = true;
-        control.done.completeExceptionally(failure);
-      } else if (disappeared != null) {
-        control.done.completeExceptionally(disappeared);
-      } else {
-        control.done.complete(null);
-      }
-      return control.close;
-    }
-
-    /** Writes every pending record and fsyncs, as TensorFlow's flush does. */
-    private void flushToDisk() throws IOException {
-      writePending();
-      channel.force(false);
-      unflushed = 0;
-    }
-
-    private void writePending() throws IOException {
-      ByteBuffer bytes = pending.asByteBuffer();
-      while (bytes.hasRemaining()) {
-        channel.write(bytes);
-      }
-      pending.clear();
-    }
-
-    /**
-     * EV-3: whether the file is still at its path. If it was removed, the events not yet flushed are
-     * lost and the next event opens a new file. TensorFlow checks before every write; this checks
-     * at flush points only, which keeps a stat call out of the per-event path.
-     */
-    private boolean stillThere() {
-      if (Files.exists(file)) {
-        return true;
-      }
-      LOG.warn(
-          "The events file {} has disappeared; {} events not yet flushed are lost and the next"
-              + " event opens a new file",
-          file,
-          unflushed);
-      closeFile();
-      return false;
-    }
-
-    void openFile() throws IOException {
-      double now = nowSeconds();
-      long seconds = (long) Math.floor(now);
-      String base =
-          String.format(Locale.ROOT, "%s%010d.%s%s", FILE_PREFIX, seconds, hostname, filenameSuffix);
-      Path path = logDir.resolve(base);
-      FileChannel opened = null;
-      for (int attempt = 1; opened == null; attempt++) {
-        try {
-          opened = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (FileAlreadyExistsException e) {
-          Path next = logDir.resolve(base + "." + attempt);
-          LOG.warn("event file {} already exists; writing {} instead", path, next);
-          path = next;
-        }
-      }
-      channel = opened;
-      file = path;
-      Event version =
-          Event.newBuilder().setWallTime((double) seconds).setFileVersion(FILE_VERSION).build();
-      frame(version.toByteArray());
-      // EV-2: the first record is flushed at once, before any event.
-      flushToDisk();
-    }
-
-    private void frame(byte[] data) {
-      TfRecords.writeHeader(data.length, header);
-      TfRecords.putIntLe(footer, 0, TfRecords.maskedCrc32c(data, 0, data.length));
-      pending.append(header);
-      pending.append(data);
-      pending.append(footer);
-    }
-
-    private void fail(IOException e) {
-      if (failure == null) {
-        failure = new IOException("writing event file " + file + " failed: " + e.getMessage(), e);
-        LOG.error("event file writer on {}: {}; later events are dropped", logDir, e.toString());
-      }
-    }
-
-    private void closeFile() {
-      pending.clear();
-      unflushed = 0;
-      if (channel == null) {
-        return;
-      }
-      try {
-        channel.close();
-      } catch (IOException e) {
-        fail(e);
-      }
-      channel = null;
-      file = null;
-    }
-  }
-
-  /** A growable byte array of framed records, handed to the file channel in one write. */
-  private static final class RecordBuffer {
-    private byte[] bytes = new byte[BUFFER_BYTES];
-    private int size;
-
-    void append(byte[] b) {
-      if (size + b.length > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + b.length));
-      }
-      System.arraycopy(b, 0, bytes, size, b.length);
-      size += b.length;
-    }
-
-    int size() {
-      return size;
-    }
-
-    ByteBuffer asByteBuffer() {
-      return ByteBuffer.wrap(bytes, 0, size);
-    }
-
-    void clear() {
-      size = 0;
-      if (bytes.length > 4 * BUFFER_BYTES) {
-        // One huge graph event should not pin its size for the life of the writer.
-        bytes = new byte[BUFFER_BYTES];
-      }
     }
   }
 
