@@ -207,7 +207,7 @@ public final class EventFileWriter implements AutoCloseable {
         return false;
       }
       try {
-        worker.queue().put(item);
+        EventFileThread.spinPut(worker.queue(), item);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(
