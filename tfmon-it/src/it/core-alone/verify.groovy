@@ -18,6 +18,11 @@ def process = new ProcessBuilder(command).redirectErrorStream(true).start()
 def err = process.inputStream.text
 process.waitFor()
 assert process.exitValue() != 0 : err
-// Which of the two modules the message names first depends on the order of the path.
-assert err =~ /ResolutionException: Module (tfmon\.core|tensorflow) contains package org\.tensorflow, module (tensorflow|tfmon\.core) exports package org\.tensorflow/ : err
+// The JVM words the conflict in one of two ways, naming the modules in either order, depending on
+// which module it resolves first (it varies from run to run): "Module A contains package
+// org.tensorflow, module B exports package org.tensorflow to C" or "Modules A and B export package
+// org.tensorflow to module C".
+def both = /(tfmon\.core|tensorflow)/
+assert (err =~ /ResolutionException: Module ${both} contains package org\.tensorflow, module ${both} exports package org\.tensorflow/) ||
+       (err =~ /ResolutionException: Modules ${both} and ${both} export package org\.tensorflow to module /) : err
 return true
